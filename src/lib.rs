@@ -1,0 +1,4 @@
+//! projectx: a runtime for automated voice calls on Twilio.
+
+pub mod phone;
+pub mod twilio;

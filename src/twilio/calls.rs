@@ -1,0 +1,501 @@
+//! The Calls resource: create, fetch, update (hang up, cancel, redirect) and list.
+
+use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
+use reqwest::{Method, Url};
+
+use super::client::{Operation, TwilioClient, check_sid};
+use super::error::TwilioError;
+use super::params::{
+    CallInstructions, HttpMethod, MachineDetection, RecordingChannels, RecordingEvent,
+    RecordingTrack, StatusCallbackEvent, Trim, append_query, check_url, push, push_all,
+};
+use super::types::{Call, CallStatus, Page};
+use crate::phone::Endpoint;
+
+/// Twilio's ceiling on `Timeout` (seconds of ringing).
+pub const MAX_RING_TIMEOUT: u32 = 600;
+const MAX_SEND_DIGITS: usize = 32;
+
+/// Everything `POST /Calls.json` accepts (reference §1.1). `to`, `from` and the instructions
+/// are required; the rest is optional.
+#[derive(Debug, Clone)]
+pub struct CreateCall {
+    pub to: Endpoint,
+    pub from: Endpoint,
+    pub instructions: CallInstructions,
+    pub fallback_url: Option<String>,
+    pub fallback_method: Option<HttpMethod>,
+    pub status_callback: Option<String>,
+    pub status_callback_event: Vec<StatusCallbackEvent>,
+    pub status_callback_method: Option<HttpMethod>,
+    pub send_digits: Option<String>,
+    /// Seconds to let it ring, 1–600.
+    pub timeout: Option<u32>,
+    /// Maximum call length in seconds.
+    pub time_limit: Option<u32>,
+    pub record: Option<bool>,
+    pub recording_channels: Option<RecordingChannels>,
+    pub recording_track: Option<RecordingTrack>,
+    pub recording_status_callback: Option<String>,
+    pub recording_status_callback_method: Option<HttpMethod>,
+    pub recording_status_callback_event: Vec<RecordingEvent>,
+    pub trim: Option<Trim>,
+    pub machine_detection: Option<MachineDetection>,
+    pub machine_detection_timeout: Option<u32>,
+    pub machine_detection_speech_threshold: Option<u32>,
+    pub machine_detection_speech_end_threshold: Option<u32>,
+    pub machine_detection_silence_timeout: Option<u32>,
+    pub async_amd: Option<bool>,
+    pub async_amd_status_callback: Option<String>,
+    pub async_amd_status_callback_method: Option<HttpMethod>,
+    pub caller_id: Option<String>,
+    pub sip_auth_username: Option<String>,
+    pub sip_auth_password: Option<String>,
+    pub call_reason: Option<String>,
+}
+
+impl CreateCall {
+    pub fn new(to: Endpoint, from: Endpoint, instructions: CallInstructions) -> Self {
+        Self {
+            to,
+            from,
+            instructions,
+            fallback_url: None,
+            fallback_method: None,
+            status_callback: None,
+            status_callback_event: Vec::new(),
+            status_callback_method: None,
+            send_digits: None,
+            timeout: None,
+            time_limit: None,
+            record: None,
+            recording_channels: None,
+            recording_track: None,
+            recording_status_callback: None,
+            recording_status_callback_method: None,
+            recording_status_callback_event: Vec::new(),
+            trim: None,
+            machine_detection: None,
+            machine_detection_timeout: None,
+            machine_detection_speech_threshold: None,
+            machine_detection_speech_end_threshold: None,
+            machine_detection_silence_timeout: None,
+            async_amd: None,
+            async_amd_status_callback: None,
+            async_amd_status_callback_method: None,
+            caller_id: None,
+            sip_auth_username: None,
+            sip_auth_password: None,
+            call_reason: None,
+        }
+    }
+
+    /// Parses `to` and `from` as written by a user, naming the one that is wrong.
+    pub fn parse(
+        to: &str,
+        from: &str,
+        instructions: CallInstructions,
+    ) -> Result<Self, TwilioError> {
+        let to = Endpoint::parse(to).map_err(|source| TwilioError::InvalidNumber {
+            param: "To",
+            source,
+        })?;
+        let from = Endpoint::parse(from).map_err(|source| TwilioError::InvalidNumber {
+            param: "From",
+            source,
+        })?;
+        Ok(Self::new(to, from, instructions))
+    }
+
+    /// Checks every rule Twilio enforces that can be checked here, then writes the form body.
+    pub fn to_form(&self) -> Result<Vec<(&'static str, String)>, TwilioError> {
+        self.validate()?;
+        let mut form = vec![
+            ("To", self.to.as_str().to_owned()),
+            ("From", self.from.as_str().to_owned()),
+        ];
+        self.instructions.write(&mut form);
+        push(&mut form, "FallbackUrl", &self.fallback_url);
+        push(&mut form, "FallbackMethod", &self.fallback_method);
+        push(&mut form, "StatusCallback", &self.status_callback);
+        push_all(
+            &mut form,
+            "StatusCallbackEvent",
+            &self.status_callback_event,
+        );
+        push(
+            &mut form,
+            "StatusCallbackMethod",
+            &self.status_callback_method,
+        );
+        push(&mut form, "SendDigits", &self.send_digits);
+        push(&mut form, "Timeout", &self.timeout);
+        push(&mut form, "TimeLimit", &self.time_limit);
+        push(&mut form, "Record", &self.record);
+        push(&mut form, "RecordingChannels", &self.recording_channels);
+        push(&mut form, "RecordingTrack", &self.recording_track);
+        push(
+            &mut form,
+            "RecordingStatusCallback",
+            &self.recording_status_callback,
+        );
+        push(
+            &mut form,
+            "RecordingStatusCallbackMethod",
+            &self.recording_status_callback_method,
+        );
+        push_all(
+            &mut form,
+            "RecordingStatusCallbackEvent",
+            &self.recording_status_callback_event,
+        );
+        push(&mut form, "Trim", &self.trim);
+        push(&mut form, "MachineDetection", &self.machine_detection);
+        push(
+            &mut form,
+            "MachineDetectionTimeout",
+            &self.machine_detection_timeout,
+        );
+        push(
+            &mut form,
+            "MachineDetectionSpeechThreshold",
+            &self.machine_detection_speech_threshold,
+        );
+        push(
+            &mut form,
+            "MachineDetectionSpeechEndThreshold",
+            &self.machine_detection_speech_end_threshold,
+        );
+        push(
+            &mut form,
+            "MachineDetectionSilenceTimeout",
+            &self.machine_detection_silence_timeout,
+        );
+        push(&mut form, "AsyncAmd", &self.async_amd);
+        push(
+            &mut form,
+            "AsyncAmdStatusCallback",
+            &self.async_amd_status_callback,
+        );
+        push(
+            &mut form,
+            "AsyncAmdStatusCallbackMethod",
+            &self.async_amd_status_callback_method,
+        );
+        push(&mut form, "CallerId", &self.caller_id);
+        push(&mut form, "SipAuthUsername", &self.sip_auth_username);
+        push(&mut form, "SipAuthPassword", &self.sip_auth_password);
+        push(&mut form, "CallReason", &self.call_reason);
+        Ok(form)
+    }
+
+    fn validate(&self) -> Result<(), TwilioError> {
+        if let Endpoint::Sip(_) = self.from {
+            return Err(TwilioError::invalid(
+                "From",
+                "a sip: address cannot place a call; use a Twilio number or a client: identity",
+            ));
+        }
+        if self.from.is_client() && !self.to.is_client() {
+            return Err(TwilioError::invalid(
+                "From",
+                "a client: caller ID is allowed only when To is a client: too",
+            ));
+        }
+        self.instructions.validate()?;
+        in_range("Timeout", self.timeout, 1, MAX_RING_TIMEOUT)?;
+        in_range("TimeLimit", self.time_limit, 1, 86_400)?;
+        in_range(
+            "MachineDetectionTimeout",
+            self.machine_detection_timeout,
+            3,
+            59,
+        )?;
+        in_range(
+            "MachineDetectionSpeechThreshold",
+            self.machine_detection_speech_threshold,
+            1000,
+            6000,
+        )?;
+        in_range(
+            "MachineDetectionSpeechEndThreshold",
+            self.machine_detection_speech_end_threshold,
+            500,
+            5000,
+        )?;
+        in_range(
+            "MachineDetectionSilenceTimeout",
+            self.machine_detection_silence_timeout,
+            2000,
+            10000,
+        )?;
+        if let Some(digits) = &self.send_digits {
+            let allowed = |c: char| c.is_ascii_digit() || "ABCD#*wW".contains(c);
+            if digits.is_empty() || digits.len() > MAX_SEND_DIGITS || !digits.chars().all(allowed) {
+                return Err(TwilioError::invalid(
+                    "SendDigits",
+                    format!("{digits:?}: up to {MAX_SEND_DIGITS} of 0-9, A-D, #, *, w, W"),
+                ));
+            }
+        }
+        for (param, url) in [
+            ("FallbackUrl", &self.fallback_url),
+            ("StatusCallback", &self.status_callback),
+            ("RecordingStatusCallback", &self.recording_status_callback),
+            ("AsyncAmdStatusCallback", &self.async_amd_status_callback),
+        ] {
+            if let Some(url) = url {
+                check_url(param, url)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn in_range(
+    param: &'static str,
+    value: Option<u32>,
+    low: u32,
+    high: u32,
+) -> Result<(), TwilioError> {
+    match value {
+        Some(v) if !(low..=high).contains(&v) => Err(TwilioError::invalid(
+            param,
+            format!("{v} is outside {low}–{high}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `POST /Calls/{Sid}.json`: hang up, cancel, redirect, or change callbacks of a live call.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateCall {
+    pub status: Option<UpdateStatus>,
+    /// New instructions: `Url` or `Twiml` (an application SID is not accepted on update).
+    pub instructions: Option<CallInstructions>,
+    pub fallback_url: Option<String>,
+    pub fallback_method: Option<HttpMethod>,
+    pub status_callback: Option<String>,
+    pub status_callback_method: Option<HttpMethod>,
+    pub time_limit: Option<u32>,
+}
+
+/// The statuses a call can be moved to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateStatus {
+    /// Ends a call that is in progress.
+    Completed,
+    /// Aborts a call that is still queued or ringing.
+    Canceled,
+}
+
+impl UpdateCall {
+    pub fn hang_up() -> Self {
+        Self {
+            status: Some(UpdateStatus::Completed),
+            ..Self::default()
+        }
+    }
+
+    pub fn cancel() -> Self {
+        Self {
+            status: Some(UpdateStatus::Canceled),
+            ..Self::default()
+        }
+    }
+
+    pub fn redirect(instructions: CallInstructions) -> Self {
+        Self {
+            instructions: Some(instructions),
+            ..Self::default()
+        }
+    }
+
+    pub fn to_form(&self) -> Result<Vec<(&'static str, String)>, TwilioError> {
+        let mut form = Vec::new();
+        if let Some(status) = self.status {
+            let value = match status {
+                UpdateStatus::Completed => "completed",
+                UpdateStatus::Canceled => "canceled",
+            };
+            form.push(("Status", value.to_owned()));
+        }
+        if let Some(instructions) = &self.instructions {
+            if matches!(instructions, CallInstructions::ApplicationSid(_)) {
+                return Err(TwilioError::invalid(
+                    "ApplicationSid",
+                    "a live call can be redirected to a Url or Twiml, not an application",
+                ));
+            }
+            instructions.validate()?;
+            instructions.write(&mut form);
+        }
+        for (param, url) in [
+            ("FallbackUrl", &self.fallback_url),
+            ("StatusCallback", &self.status_callback),
+        ] {
+            if let Some(url) = url {
+                check_url(param, url)?;
+            }
+        }
+        push(&mut form, "FallbackUrl", &self.fallback_url);
+        push(&mut form, "FallbackMethod", &self.fallback_method);
+        push(&mut form, "StatusCallback", &self.status_callback);
+        push(
+            &mut form,
+            "StatusCallbackMethod",
+            &self.status_callback_method,
+        );
+        in_range("TimeLimit", self.time_limit, 1, 86_400)?;
+        push(&mut form, "TimeLimit", &self.time_limit);
+        if form.is_empty() {
+            return Err(TwilioError::invalid(
+                "update",
+                "nothing to change: give a Status, a Url/Twiml or a callback",
+            ));
+        }
+        Ok(form)
+    }
+}
+
+/// Filters for listing calls; dates are `YYYY-MM-DD` as Twilio expects.
+#[derive(Debug, Clone, Default)]
+pub struct CallFilter {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub parent_call_sid: Option<String>,
+    pub status: Option<CallStatus>,
+    pub start_time: Option<chrono::NaiveDate>,
+    pub start_time_before: Option<chrono::NaiveDate>,
+    pub start_time_after: Option<chrono::NaiveDate>,
+    pub end_time: Option<chrono::NaiveDate>,
+    pub end_time_before: Option<chrono::NaiveDate>,
+    pub end_time_after: Option<chrono::NaiveDate>,
+    /// Items per page, 1–1000 (Twilio's default is 50).
+    pub page_size: Option<u32>,
+}
+
+impl CallFilter {
+    fn apply(&self, url: &mut Url) -> Result<(), TwilioError> {
+        if let Some(size) = self.page_size {
+            in_range("PageSize", Some(size), 1, 1000)?;
+        }
+        let date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        let status = self.status.map(|s| s.as_str().to_owned());
+        let pairs = [
+            ("To", self.to.clone()),
+            ("From", self.from.clone()),
+            ("ParentCallSid", self.parent_call_sid.clone()),
+            ("Status", status),
+            ("StartTime", date(&self.start_time)),
+            ("StartTime<", date(&self.start_time_before)),
+            ("StartTime>", date(&self.start_time_after)),
+            ("EndTime", date(&self.end_time)),
+            ("EndTime<", date(&self.end_time_before)),
+            ("EndTime>", date(&self.end_time_after)),
+            ("PageSize", self.page_size.map(|s| s.to_string())),
+        ];
+        append_query(url, &pairs);
+        Ok(())
+    }
+}
+
+/// The Calls resource group: `client.calls().create(&params)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Calls<'a> {
+    client: &'a TwilioClient,
+}
+
+impl<'a> Calls<'a> {
+    pub(crate) fn new(client: &'a TwilioClient) -> Self {
+        Self { client }
+    }
+
+    /// Places a call. Retried only when Twilio provably did not receive it.
+    pub async fn create(&self, params: &CreateCall) -> Result<Call, TwilioError> {
+        let form = params.to_form()?;
+        let url = self.client.account_url("Calls.json");
+        self.client
+            .send_json(Operation::CreateCall, Method::POST, url, Some(&form))
+            .await
+    }
+
+    pub async fn fetch(&self, sid: &str) -> Result<Call, TwilioError> {
+        check_sid("CallSid", "CA", sid)?;
+        let url = self.client.account_url(&format!("Calls/{sid}.json"));
+        self.client
+            .send_json(Operation::FetchCall, Method::GET, url, None)
+            .await
+    }
+
+    pub async fn update(&self, sid: &str, params: &UpdateCall) -> Result<Call, TwilioError> {
+        check_sid("CallSid", "CA", sid)?;
+        let form = params.to_form()?;
+        let url = self.client.account_url(&format!("Calls/{sid}.json"));
+        self.client
+            .send_json(Operation::UpdateCall, Method::POST, url, Some(&form))
+            .await
+    }
+
+    /// Ends a call in progress.
+    pub async fn hang_up(&self, sid: &str) -> Result<Call, TwilioError> {
+        self.update(sid, &UpdateCall::hang_up()).await
+    }
+
+    /// Aborts a call that is still queued or ringing.
+    pub async fn cancel(&self, sid: &str) -> Result<Call, TwilioError> {
+        self.update(sid, &UpdateCall::cancel()).await
+    }
+
+    /// One page of calls.
+    pub async fn page(&self, filter: &CallFilter) -> Result<Page<Call>, TwilioError> {
+        let mut url = self.client.account_url("Calls.json");
+        filter.apply(&mut url)?;
+        self.client
+            .send_json(Operation::ListCalls, Method::GET, url, None)
+            .await
+    }
+
+    /// Every call matching `filter`, following `next_page_uri` page after page.
+    pub fn list(&self, filter: &CallFilter) -> impl Stream<Item = Result<Call, TwilioError>> + 'a {
+        let mut url = self.client.account_url("Calls.json");
+        let first = filter.apply(&mut url).map(|()| url);
+        paginate(self.client, Operation::ListCalls, first)
+    }
+}
+
+/// Streams the items of every page, starting at `first`.
+pub(crate) fn paginate<'a, T>(
+    client: &'a TwilioClient,
+    operation: Operation,
+    first: Result<Url, TwilioError>,
+) -> impl Stream<Item = Result<T, TwilioError>> + 'a
+where
+    T: serde::de::DeserializeOwned + Send + 'a,
+{
+    let start = match first {
+        Ok(url) => Some(Ok(url)),
+        Err(e) => Some(Err(e)),
+    };
+    stream::try_unfold(start, move |next| async move {
+        let url = match next {
+            None => return Ok(None),
+            Some(url) => url?,
+        };
+        let page: Page<T> = client
+            .send_json(operation, Method::GET, url.clone(), None)
+            .await?;
+        let next = match page.next_page_uri.as_deref() {
+            Some(uri) if !uri.is_empty() => {
+                let next_url = client.resolve_page_uri(uri)?;
+                // A server that hands back the page it just served would loop forever.
+                (next_url != url).then_some(Ok(next_url))
+            }
+            _ => None,
+        };
+        Ok(Some((page.items, next)))
+    })
+    .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+    .try_flatten()
+    .boxed()
+}

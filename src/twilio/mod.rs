@@ -1,0 +1,22 @@
+//! Twilio's REST API (2010-04-01): calls and recordings, with retries that never double-dial.
+
+mod calls;
+mod client;
+mod error;
+mod params;
+mod recordings;
+mod retry;
+mod types;
+
+pub use calls::{CallFilter, Calls, CreateCall, MAX_RING_TIMEOUT, UpdateCall, UpdateStatus};
+pub use client::{
+    Attempt, ClientBuilder, Credentials, Operation, RequestGate, TWILIO_API_BASE, TwilioClient,
+};
+pub use error::{ApiError, Delivery, TwilioError};
+pub use params::{
+    CallInstructions, HttpMethod, MAX_TWIML_CHARS, MachineDetection, RecordingChannels,
+    RecordingEvent, RecordingTrack, StatusCallbackEvent, Trim,
+};
+pub use recordings::{MediaFormat, RecordingFilter, Recordings};
+pub use retry::{Failure, Replay, RetryPolicy};
+pub use types::{Call, CallStatus, Page, Recording};
