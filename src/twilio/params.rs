@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn twiml_over_4000_characters_is_refused() {
-        let at_limit = format!("<Response><Say>{}</Say></Response>", "a".repeat(4000 - 31));
+        let at_limit = format!("<Response><Say>{}</Say></Response>", "a".repeat(4000 - 32));
         assert_eq!(at_limit.chars().count(), 4000);
         assert!(CallInstructions::Twiml(at_limit.clone()).validate().is_ok());
         let over = CallInstructions::Twiml(format!("{at_limit} "));
