@@ -1,5 +1,7 @@
 //! The Twilio client against a local HTTP stub: every error shape, every retry rule.
 
+#![allow(clippy::unwrap_used)] // test helpers fail loudly by design
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

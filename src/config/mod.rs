@@ -141,6 +141,10 @@ pub fn from_str(
     config.source = file;
     validate::check(&config, &index, &mut collector);
 
+    // Read top to bottom, like the file.
+    collector
+        .problems
+        .sort_by_key(|p| p.position.map(|at| (at.line, at.column)));
     if collector.has_errors() {
         Err(ConfigError {
             problems: collector.problems,

@@ -377,8 +377,9 @@ pub struct CallFilter {
 
 impl CallFilter {
     fn apply(&self, url: &mut Url) -> Result<(), TwilioError> {
-        if let Some(size) = self.page_size {
-            in_range("PageSize", Some(size), 1, 1000)?;
+        in_range("PageSize", self.page_size, 1, 1000)?;
+        if let Some(sid) = &self.parent_call_sid {
+            check_sid("ParentCallSid", "CA", sid)?;
         }
         let date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
         let status = self.status.map(|s| s.as_str().to_owned());

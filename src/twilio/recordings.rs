@@ -62,6 +62,9 @@ impl RecordingFilter {
         if let Some(sid) = &self.call_sid {
             check_sid("CallSid", "CA", sid)?;
         }
+        if let Some(sid) = &self.conference_sid {
+            check_sid("ConferenceSid", "CF", sid)?;
+        }
         let date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
         let pairs = [
             ("CallSid", self.call_sid.clone()),

@@ -1,0 +1,189 @@
+//! `projectx call`: place one call and print its SID and status (and, with `--wait`, every
+//! status until it ends).
+
+use std::time::Duration;
+
+use clap::{ArgGroup, Args};
+use serde_json::json;
+
+use super::{Cli, EXIT_RUNTIME, EXIT_USAGE, load_config};
+use crate::config::Mode;
+use crate::phone::Endpoint;
+use crate::twilio::{Call, CallInstructions, CreateCall, TwilioClient, TwilioError};
+use crate::twiml;
+
+/// How often `--wait` asks Twilio for the call's status.
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("instructions").required(true).args(["message", "twiml", "url"])))]
+pub struct CallArgs {
+    /// The number to call (E.164, e.g. +14155550100), or a sip:/client: address.
+    #[arg(long)]
+    pub to: String,
+    /// The caller ID; defaults to twilio.from_number.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Text to say, then hang up.
+    #[arg(long)]
+    pub message: Option<String>,
+    /// A TwiML document to run (at most 4,000 characters).
+    #[arg(long)]
+    pub twiml: Option<String>,
+    /// A URL Twilio fetches TwiML from when the call connects.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Seconds to let it ring (1–600).
+    #[arg(long)]
+    pub timeout: Option<u32>,
+    /// A URL for Twilio's status callbacks.
+    #[arg(long)]
+    pub status_callback: Option<String>,
+    /// Follow the call and print each status until it ends.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+pub async fn run(cli: &Cli, args: &CallArgs) -> u8 {
+    let config = match load_config(cli) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    if config.effective_mode() == Mode::Simulate {
+        eprintln!(
+            "error: no Twilio credentials are configured, and this build has no built-in simulator to call instead\n  hint: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER, or twilio.base_url for a Twilio-compatible mock"
+        );
+        return EXIT_USAGE;
+    }
+    let params = match build_request(&config, args) {
+        Ok(params) => params,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let client = match config.twilio_client() {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let call = match client.calls().create(&params).await {
+        Ok(call) => call,
+        Err(e) => return report_failure(cli, &e),
+    };
+    print_call(cli, &call);
+    if args.wait {
+        return follow(cli, &client, call).await;
+    }
+    0
+}
+
+fn build_request(
+    config: &crate::config::Config,
+    args: &CallArgs,
+) -> Result<CreateCall, TwilioError> {
+    let region = config.twilio.region();
+    let to = Endpoint::parse_in(&args.to, region).map_err(|source| TwilioError::InvalidNumber {
+        param: "To (--to)",
+        source,
+    })?;
+    let from_text = args
+        .from
+        .clone()
+        .or_else(|| config.twilio.from_number.clone())
+        .ok_or_else(|| {
+            TwilioError::invalid(
+                "From",
+                "no caller ID: pass --from or set twilio.from_number",
+            )
+        })?;
+    let from =
+        Endpoint::parse_in(&from_text, region).map_err(|source| TwilioError::InvalidNumber {
+            param: "From",
+            source,
+        })?;
+    let instructions = match (&args.message, &args.twiml, &args.url) {
+        (Some(message), None, None) if message.trim().is_empty() => {
+            return Err(TwilioError::invalid("--message", "it is empty"));
+        }
+        (Some(message), None, None) => CallInstructions::Twiml(twiml::say_document(message)),
+        (None, twiml, url) => CallInstructions::from_parts(url.as_deref(), twiml.as_deref(), None)?,
+        (Some(_), _, _) => {
+            return Err(TwilioError::invalid(
+                "--message",
+                "--message, --twiml and --url exclude each other: give exactly one",
+            ));
+        }
+    };
+    let mut params = CreateCall::new(to, from, instructions);
+    params.timeout = args.timeout;
+    params.status_callback = args.status_callback.clone();
+    // Surface every local rule now, before anything is sent.
+    params.to_form()?;
+    Ok(params)
+}
+
+fn report_failure(cli: &Cli, error: &TwilioError) -> u8 {
+    if cli.json {
+        let api = error.api();
+        println!(
+            "{}",
+            json!({
+                "error": error.to_string(),
+                "status": error.status(),
+                "code": error.code(),
+                "more_info": api.and_then(|a| a.more_info.clone()),
+            })
+        );
+    } else {
+        eprintln!("error: {error}");
+        if let Some(info) = error.api().and_then(|a| a.more_info.as_deref()) {
+            eprintln!("  see: {info}");
+        }
+    }
+    if error.is_local_rejection() {
+        EXIT_USAGE
+    } else {
+        EXIT_RUNTIME
+    }
+}
+
+fn print_call(cli: &Cli, call: &Call) {
+    if cli.json {
+        match serde_json::to_string(call) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("error: cannot print the call as JSON: {e}"),
+        }
+    } else {
+        let status = call.status.map(|s| s.as_str()).unwrap_or("unknown");
+        let mut line = format!("{} {status}", call.sid);
+        // Duration and price are final only once the call has ended.
+        if call.status.is_some_and(|s| s.is_terminal()) {
+            if let Some(duration) = call.duration {
+                line.push_str(&format!(" duration={duration}s"));
+            }
+            if let (Some(price), Some(unit)) = (call.price, call.price_unit.as_deref()) {
+                line.push_str(&format!(" price={price} {unit}"));
+            }
+        }
+        println!("{line}");
+    }
+}
+
+/// Polls the call until it reaches a terminal status, printing each change.
+async fn follow(cli: &Cli, client: &TwilioClient, mut last: Call) -> u8 {
+    while !last.status.is_some_and(|s| s.is_terminal()) {
+        tokio::time::sleep(POLL_INTERVAL).await;
+        let call = match client.calls().fetch(&last.sid).await {
+            Ok(call) => call,
+            Err(e) => return report_failure(cli, &e),
+        };
+        if call.status != last.status {
+            print_call(cli, &call);
+        }
+        last = call;
+    }
+    0
+}

@@ -1,0 +1,57 @@
+//! `projectx check`: validate the configuration and report every problem at once.
+
+use clap::Args;
+use serde_json::json;
+
+use super::{Cli, EXIT_USAGE};
+use crate::config::{self, Problem, Severity};
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {}
+
+pub fn run(cli: &Cli, _args: &CheckArgs) -> u8 {
+    let (problems, ok, summary) = match config::load(cli.config.as_deref()) {
+        Ok(loaded) => {
+            let mode = loaded.config.effective_mode();
+            let source = loaded
+                .config
+                .source
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "built-in defaults".to_owned());
+            (
+                loaded.warnings,
+                true,
+                format!("{source}: ok ({mode:?} mode)").to_lowercase(),
+            )
+        }
+        Err(e) => (e.problems, false, String::new()),
+    };
+    if cli.json {
+        let list: Vec<_> = problems.iter().map(problem_json).collect();
+        println!("{}", json!({ "ok": ok, "problems": list }));
+    } else {
+        for problem in &problems {
+            eprintln!("{problem}");
+        }
+        if ok {
+            println!("{summary}");
+        } else {
+            let count = problems.iter().filter(|p| p.is_error()).count();
+            eprintln!("{count} error(s): nothing was called");
+        }
+    }
+    if ok { 0 } else { EXIT_USAGE }
+}
+
+fn problem_json(p: &Problem) -> serde_json::Value {
+    json!({
+        "severity": match p.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "file": p.file.as_ref().map(|f| f.display().to_string()),
+        "line": p.position.map(|x| x.line),
+        "column": p.position.map(|x| x.column),
+        "path": p.path,
+        "message": p.message,
+        "hint": p.hint,
+    })
+}

@@ -1,0 +1,95 @@
+//! The `projectx` command line. Thin: each subcommand parses its arguments and calls the library.
+//! Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+
+mod call;
+mod check;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for a failure at run time (Twilio refused, network down).
+pub const EXIT_RUNTIME: u8 = 1;
+/// Exit code for bad usage or a bad configuration.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "projectx",
+    version,
+    about = "Automated voice calls on Twilio, scripted in Lua or Python",
+    after_help = "Configuration: --config FILE, else $PROJECTX_CONFIG, else ./projectx.yaml, else built-in defaults (simulate mode)."
+)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the configuration without calling anyone.
+    #[command(after_help = "Example:\n  projectx check --config projectx.yaml")]
+    Check(check::CheckArgs),
+    /// Place one call and print its SID and status.
+    #[command(
+        after_help = "Examples:\n  projectx call --to +14155550100 --message \"Quantum timeline alert\"\n  projectx call --to +14155550100 --url https://calls.example.com/twiml --wait"
+    )]
+    Call(call::CallArgs),
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let code = match cli.command {
+        Command::Check(ref args) => check::run(&cli, args),
+        Command::Call(ref args) => run_async(call::run(&cli, args)),
+    };
+    ExitCode::from(code)
+}
+
+fn run_async(future: impl std::future::Future<Output = u8>) -> u8 {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(future),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            EXIT_RUNTIME
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Loads the configuration, printing its warnings; on errors prints them all and returns the
+/// exit code to stop with.
+pub(crate) fn load_config(cli: &Cli) -> Result<crate::config::Config, u8> {
+    match crate::config::load(cli.config.as_deref()) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("{warning}");
+            }
+            Ok(loaded.config)
+        }
+        Err(e) => {
+            eprint!("{e}");
+            Err(EXIT_USAGE)
+        }
+    }
+}
