@@ -308,3 +308,13 @@ async fn call_json_output_and_twilio_refusal_exit_1() {
     assert_eq!(v["status"], 400);
     assert_eq!(v["more_info"], "https://www.twilio.com/docs/errors/21219");
 }
+
+#[test]
+fn the_shipped_example_configuration_checks_clean() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/projectx.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = projectx(dir.path(), &["check", "--config", example.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).ends_with("ok (simulate mode)\n"), "{}", text(&out.stdout));
+    assert!(out.stderr.is_empty(), "no warnings expected: {}", text(&out.stderr));
+}

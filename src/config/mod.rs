@@ -282,6 +282,26 @@ impl TwilioConfig {
             .map(|n| PhoneNumber::parse_in(n, self.region()))
     }
 
+    /// `${TWILIO_AUTH_TOKEN:-}` that expands to nothing means "not configured", so one file
+    /// serves both live and simulated runs.
+    pub(crate) fn forget_empty_values(&mut self) {
+        for text in [
+            &mut self.account_sid,
+            &mut self.api_key_sid,
+            &mut self.from_number,
+            &mut self.base_url,
+        ] {
+            if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                *text = None;
+            }
+        }
+        for secret in [&mut self.auth_token, &mut self.api_key_secret] {
+            if Self::blank_secret(secret) {
+                *secret = None;
+            }
+        }
+    }
+
     /// True when the configured token is present but blank, which Twilio would refuse.
     pub(crate) fn blank_secret(secret: &Option<SecretString>) -> bool {
         secret

@@ -22,7 +22,10 @@ pub(crate) fn read(document: Value, index: &PositionIndex, collector: &mut Colle
             continue; // `voices:` with nothing under it means "none".
         }
         match name.as_str() {
-            "twilio" => config.twilio = section(&name, value, index, collector),
+            "twilio" => {
+                config.twilio = section(&name, value, index, collector);
+                config.twilio.forget_empty_values();
+            }
             "server" => config.server = section(&name, value, index, collector),
             "runtime" => config.runtime = section(&name, value, index, collector),
             "voices" => config.voices = section(&name, value, index, collector),

@@ -390,3 +390,21 @@ fn unquoted_numbers_and_quoted_amounts_are_read_as_meant() {
     );
     assert_eq!(loaded.config.limits.cps, 2.0);
 }
+
+#[test]
+fn empty_expansions_mean_not_configured() {
+    let text =
+        "twilio:\n  account_sid: ${TWILIO_ACCOUNT_SID:-}\n  auth_token: ${TWILIO_AUTH_TOKEN:-}\n";
+    let loaded = load(text, &no_env).unwrap();
+    assert_eq!(loaded.config.effective_mode(), Mode::Simulate);
+    // With only the token blank, the SID alone is a configuration error, not silent simulation.
+    let errors = errors_of(
+        "twilio:\n  account_sid: AC0123456789abcdef0123456789abcdef\n  auth_token: \"\"\n",
+    );
+    assert_eq!(errors[0].path, "twilio.auth_token");
+    assert!(
+        errors[0].message.contains("missing secret"),
+        "{}",
+        errors[0]
+    );
+}

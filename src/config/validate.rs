@@ -5,7 +5,7 @@ use chrono::NaiveTime;
 use reqwest::Url;
 
 use super::diagnostics::{Collector, closest};
-use super::schema::{Config, Mode, TwilioConfig};
+use super::schema::{Config, Mode};
 use super::tree::PositionIndex;
 use crate::phone::{Endpoint, PhoneNumber};
 
@@ -58,22 +58,6 @@ fn twilio(config: &Config, at: &mut At<'_>, out: &mut Collector) {
             ),
         }
     }
-    if TwilioConfig::blank_secret(&t.auth_token) {
-        out.error(
-            "twilio.auth_token",
-            at("twilio.auth_token"),
-            "is empty",
-            Some(secret_hint()),
-        );
-    }
-    if TwilioConfig::blank_secret(&t.api_key_secret) {
-        out.error(
-            "twilio.api_key_secret",
-            at("twilio.api_key_secret"),
-            "is empty",
-            None,
-        );
-    }
     if t.api_key_sid.is_some() != t.api_key_secret.is_some() {
         let (missing, present) = if t.api_key_sid.is_some() {
             ("twilio.api_key_secret", "twilio.api_key_sid")
@@ -102,7 +86,6 @@ fn twilio(config: &Config, at: &mut At<'_>, out: &mut Collector) {
             out.error("twilio.auth_token", at("twilio"), "missing secret: an auth token (or api_key_sid + api_key_secret) is required for live calls", Some(secret_hint()));
         }
         if t.has_credentials()
-            && !TwilioConfig::blank_secret(&t.auth_token)
             && let Err(e) = t.credentials()
         {
             out.error(
