@@ -313,8 +313,19 @@ async fn call_json_output_and_twilio_refusal_exit_1() {
 fn the_shipped_example_configuration_checks_clean() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/projectx.yaml");
     let dir = tempfile::tempdir().unwrap();
-    let out = projectx(dir.path(), &["check", "--config", example.to_str().unwrap()]);
+    let out = projectx(
+        dir.path(),
+        &["check", "--config", example.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).ends_with("ok (simulate mode)\n"), "{}", text(&out.stdout));
-    assert!(out.stderr.is_empty(), "no warnings expected: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("ok (simulate mode)\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "no warnings expected: {}",
+        text(&out.stderr)
+    );
 }
