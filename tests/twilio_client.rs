@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 use projectx::twilio::{
     Attempt, CallFilter, CallInstructions, CallStatus, CreateCall, Credentials, Delivery,
     MediaFormat, Operation, RecordingFilter, RequestGate, RetryPolicy, StatusCallbackEvent,
-    TwilioClient, TwilioError, UpdateCall,
+    TwilioApi, TwilioClient, TwilioError, UpdateCall,
 };
 use secrecy::SecretString;
 use wiremock::matchers::{body_string_contains, header_exists, method, path, query_param};
@@ -632,4 +632,31 @@ fn gate_sees_operations() {
         retry: 0,
     };
     assert_eq!(attempt.operation, Operation::CreateCall);
+}
+
+#[tokio::test]
+async fn the_client_serves_as_a_twilio_api_trait_object() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(call_json("queued")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(calls_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "calls": [call_json("completed")], "next_page_uri": null
+        })))
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server.uri());
+    let api: Arc<dyn TwilioApi> = Arc::new(client);
+    let call = api.create_call(&say_call()).await.unwrap();
+    assert_eq!(call.status, Some(CallStatus::Queued));
+    let filter = CallFilter::default();
+    let listed: Vec<_> = api.list_calls(&filter).collect().await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].as_ref().unwrap().status,
+        Some(CallStatus::Completed)
+    );
 }

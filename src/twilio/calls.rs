@@ -413,7 +413,7 @@ impl<'a> Calls<'a> {
     }
 
     /// Places a call. Retried only when Twilio provably did not receive it.
-    pub async fn create(&self, params: &CreateCall) -> Result<Call, TwilioError> {
+    pub async fn create(self, params: &CreateCall) -> Result<Call, TwilioError> {
         let form = params.to_form()?;
         let url = self.client.account_url("Calls.json");
         self.client
@@ -421,7 +421,7 @@ impl<'a> Calls<'a> {
             .await
     }
 
-    pub async fn fetch(&self, sid: &str) -> Result<Call, TwilioError> {
+    pub async fn fetch(self, sid: &str) -> Result<Call, TwilioError> {
         check_sid("CallSid", "CA", sid)?;
         let url = self.client.account_url(&format!("Calls/{sid}.json"));
         self.client
@@ -429,7 +429,7 @@ impl<'a> Calls<'a> {
             .await
     }
 
-    pub async fn update(&self, sid: &str, params: &UpdateCall) -> Result<Call, TwilioError> {
+    pub async fn update(self, sid: &str, params: &UpdateCall) -> Result<Call, TwilioError> {
         check_sid("CallSid", "CA", sid)?;
         let form = params.to_form()?;
         let url = self.client.account_url(&format!("Calls/{sid}.json"));
@@ -439,17 +439,17 @@ impl<'a> Calls<'a> {
     }
 
     /// Ends a call in progress.
-    pub async fn hang_up(&self, sid: &str) -> Result<Call, TwilioError> {
+    pub async fn hang_up(self, sid: &str) -> Result<Call, TwilioError> {
         self.update(sid, &UpdateCall::hang_up()).await
     }
 
     /// Aborts a call that is still queued or ringing.
-    pub async fn cancel(&self, sid: &str) -> Result<Call, TwilioError> {
+    pub async fn cancel(self, sid: &str) -> Result<Call, TwilioError> {
         self.update(sid, &UpdateCall::cancel()).await
     }
 
     /// One page of calls.
-    pub async fn page(&self, filter: &CallFilter) -> Result<Page<Call>, TwilioError> {
+    pub async fn page(self, filter: &CallFilter) -> Result<Page<Call>, TwilioError> {
         let mut url = self.client.account_url("Calls.json");
         filter.apply(&mut url)?;
         self.client
@@ -458,7 +458,7 @@ impl<'a> Calls<'a> {
     }
 
     /// Every call matching `filter`, following `next_page_uri` page after page.
-    pub fn list(&self, filter: &CallFilter) -> impl Stream<Item = Result<Call, TwilioError>> + 'a {
+    pub fn list(self, filter: &CallFilter) -> impl Stream<Item = Result<Call, TwilioError>> + 'a {
         let mut url = self.client.account_url("Calls.json");
         let first = filter.apply(&mut url).map(|()| url);
         paginate(self.client, Operation::ListCalls, first)

@@ -1,5 +1,6 @@
 //! Twilio's REST API (2010-04-01): calls and recordings, with retries that never double-dial.
 
+mod api;
 mod calls;
 mod client;
 mod error;
@@ -8,6 +9,7 @@ mod recordings;
 mod retry;
 mod types;
 
+pub use api::TwilioApi;
 pub use calls::{CallFilter, Calls, CreateCall, MAX_RING_TIMEOUT, UpdateCall, UpdateStatus};
 pub use client::{
     Attempt, ClientBuilder, Credentials, Operation, RequestGate, TWILIO_API_BASE, TwilioClient,

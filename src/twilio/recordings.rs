@@ -92,7 +92,7 @@ impl<'a> Recordings<'a> {
 
     /// Every recording of the account matching `filter`, page after page.
     pub fn list(
-        &self,
+        self,
         filter: &RecordingFilter,
     ) -> impl Stream<Item = Result<Recording, TwilioError>> + 'a {
         let mut url = self.client.account_url("Recordings.json");
@@ -102,7 +102,7 @@ impl<'a> Recordings<'a> {
 
     /// Every recording of one call.
     pub fn list_for_call(
-        &self,
+        self,
         call_sid: &str,
     ) -> impl Stream<Item = Result<Recording, TwilioError>> + 'a {
         let first = check_sid("CallSid", "CA", call_sid).map(|()| {
@@ -113,7 +113,7 @@ impl<'a> Recordings<'a> {
     }
 
     /// One page of the account's recordings.
-    pub async fn page(&self, filter: &RecordingFilter) -> Result<Page<Recording>, TwilioError> {
+    pub async fn page(self, filter: &RecordingFilter) -> Result<Page<Recording>, TwilioError> {
         let mut url = self.client.account_url("Recordings.json");
         filter.apply(&mut url)?;
         self.client
@@ -121,7 +121,7 @@ impl<'a> Recordings<'a> {
             .await
     }
 
-    pub async fn fetch(&self, sid: &str) -> Result<Recording, TwilioError> {
+    pub async fn fetch(self, sid: &str) -> Result<Recording, TwilioError> {
         check_sid("RecordingSid", "RE", sid)?;
         let url = self.client.account_url(&format!("Recordings/{sid}.json"));
         self.client
@@ -129,7 +129,7 @@ impl<'a> Recordings<'a> {
             .await
     }
 
-    pub async fn delete(&self, sid: &str) -> Result<(), TwilioError> {
+    pub async fn delete(self, sid: &str) -> Result<(), TwilioError> {
         check_sid("RecordingSid", "RE", sid)?;
         let url = self.client.account_url(&format!("Recordings/{sid}.json"));
         self.client
@@ -141,7 +141,7 @@ impl<'a> Recordings<'a> {
     /// Streams the recording's media to `path` and returns the bytes written. The file appears
     /// only when complete: a failed download leaves no partial file behind.
     pub async fn download(
-        &self,
+        self,
         sid: &str,
         format: MediaFormat,
         path: &Path,
