@@ -7,7 +7,8 @@ use super::client::{Operation, TwilioClient, check_sid};
 use super::error::TwilioError;
 use super::params::{
     CallInstructions, HttpMethod, MachineDetection, RecordingChannels, RecordingEvent,
-    RecordingTrack, StatusCallbackEvent, Trim, append_query, check_url, push, push_all,
+    RecordingTrack, StatusCallbackEvent, Trim, append_query, check_url, filter_date, in_range,
+    push, push_all,
 };
 use super::types::{Call, CallStatus, Page};
 use crate::phone::Endpoint;
@@ -252,21 +253,6 @@ impl CreateCall {
     }
 }
 
-fn in_range(
-    param: &'static str,
-    value: Option<u32>,
-    low: u32,
-    high: u32,
-) -> Result<(), TwilioError> {
-    match value {
-        Some(v) if !(low..=high).contains(&v) => Err(TwilioError::invalid(
-            param,
-            format!("{v} is outside {low}–{high}"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// `POST /Calls/{Sid}.json`: hang up, cancel, redirect, or change callbacks of a live call.
 #[derive(Debug, Clone, Default)]
 pub struct UpdateCall {
@@ -381,19 +367,18 @@ impl CallFilter {
         if let Some(sid) = &self.parent_call_sid {
             check_sid("ParentCallSid", "CA", sid)?;
         }
-        let date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
         let status = self.status.map(|s| s.as_str().to_owned());
         let pairs = [
             ("To", self.to.clone()),
             ("From", self.from.clone()),
             ("ParentCallSid", self.parent_call_sid.clone()),
             ("Status", status),
-            ("StartTime", date(&self.start_time)),
-            ("StartTime<", date(&self.start_time_before)),
-            ("StartTime>", date(&self.start_time_after)),
-            ("EndTime", date(&self.end_time)),
-            ("EndTime<", date(&self.end_time_before)),
-            ("EndTime>", date(&self.end_time_after)),
+            ("StartTime", filter_date(&self.start_time)),
+            ("StartTime<", filter_date(&self.start_time_before)),
+            ("StartTime>", filter_date(&self.start_time_after)),
+            ("EndTime", filter_date(&self.end_time)),
+            ("EndTime<", filter_date(&self.end_time_before)),
+            ("EndTime>", filter_date(&self.end_time_after)),
             ("PageSize", self.page_size.map(|s| s.to_string())),
         ];
         append_query(url, &pairs);

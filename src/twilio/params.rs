@@ -108,6 +108,27 @@ pub(crate) fn append_query(url: &mut Url, pairs: &[(&str, Option<String>)]) {
     }
 }
 
+/// A day as Twilio's list filters take it: `YYYY-MM-DD`.
+pub(crate) fn filter_date(day: &Option<chrono::NaiveDate>) -> Option<String> {
+    day.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Checks an optional number against Twilio's documented range for `param`.
+pub(crate) fn in_range(
+    param: &'static str,
+    value: Option<u32>,
+    low: u32,
+    high: u32,
+) -> Result<(), TwilioError> {
+    match value {
+        Some(v) if !(low..=high).contains(&v) => Err(TwilioError::invalid(
+            param,
+            format!("{v} is outside {low}–{high}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn push<T: fmt::Display>(
     form: &mut Vec<(&'static str, String)>,
     key: &'static str,

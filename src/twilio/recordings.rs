@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 use super::calls::paginate;
 use super::client::{Operation, TwilioClient, check_sid};
 use super::error::{Delivery, TwilioError};
-use super::params::append_query;
+use super::params::{append_query, filter_date, in_range};
 use super::types::{Page, Recording};
 
 /// The media formats Twilio serves a recording in.
@@ -51,27 +51,19 @@ pub struct RecordingFilter {
 
 impl RecordingFilter {
     fn apply(&self, url: &mut Url) -> Result<(), TwilioError> {
-        if let Some(size) = self.page_size
-            && !(1..=1000).contains(&size)
-        {
-            return Err(TwilioError::invalid(
-                "PageSize",
-                format!("{size} is outside 1–1000"),
-            ));
-        }
+        in_range("PageSize", self.page_size, 1, 1000)?;
         if let Some(sid) = &self.call_sid {
             check_sid("CallSid", "CA", sid)?;
         }
         if let Some(sid) = &self.conference_sid {
             check_sid("ConferenceSid", "CF", sid)?;
         }
-        let date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
         let pairs = [
             ("CallSid", self.call_sid.clone()),
             ("ConferenceSid", self.conference_sid.clone()),
-            ("DateCreated", date(&self.date_created)),
-            ("DateCreated<", date(&self.date_created_before)),
-            ("DateCreated>", date(&self.date_created_after)),
+            ("DateCreated", filter_date(&self.date_created)),
+            ("DateCreated<", filter_date(&self.date_created_before)),
+            ("DateCreated>", filter_date(&self.date_created_after)),
             ("PageSize", self.page_size.map(|s| s.to_string())),
         ];
         append_query(url, &pairs);
