@@ -7,92 +7,17 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use reqwest::{Method, Url};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 
 use super::calls::Calls;
+use super::credentials::Credentials;
 use super::error::{ApiError, Delivery, TwilioError};
 use super::recordings::Recordings;
 use super::retry::{Failure, Replay, RetryPolicy, parse_retry_after};
 
 pub const TWILIO_API_BASE: &str = "https://api.twilio.com";
 const API_VERSION: &str = "2010-04-01";
-
-/// How the client authenticates. `Debug` never shows the secrets.
-#[derive(Clone, Debug)]
-pub struct Credentials {
-    account_sid: String,
-    auth: Auth,
-}
-
-#[derive(Clone, Debug)]
-enum Auth {
-    AuthToken(SecretString),
-    ApiKey { sid: String, secret: SecretString },
-}
-
-impl Credentials {
-    /// Account SID (`AC…`) and auth token.
-    pub fn auth_token(account_sid: &str, token: SecretString) -> Result<Self, TwilioError> {
-        check_sid("account_sid", "AC", account_sid)?;
-        check_secret("auth_token", &token)?;
-        Ok(Self {
-            account_sid: account_sid.to_owned(),
-            auth: Auth::AuthToken(token),
-        })
-    }
-
-    /// Account SID plus an API key SID (`SK…`) and its secret.
-    pub fn api_key(
-        account_sid: &str,
-        key_sid: &str,
-        secret: SecretString,
-    ) -> Result<Self, TwilioError> {
-        check_sid("account_sid", "AC", account_sid)?;
-        check_sid("api_key_sid", "SK", key_sid)?;
-        check_secret("api_key_secret", &secret)?;
-        Ok(Self {
-            account_sid: account_sid.to_owned(),
-            auth: Auth::ApiKey {
-                sid: key_sid.to_owned(),
-                secret,
-            },
-        })
-    }
-
-    pub fn account_sid(&self) -> &str {
-        &self.account_sid
-    }
-
-    fn basic_auth(&self) -> (&str, &SecretString) {
-        match &self.auth {
-            Auth::AuthToken(token) => (&self.account_sid, token),
-            Auth::ApiKey { sid, secret } => (sid, secret),
-        }
-    }
-}
-
-/// Checks a Twilio SID: two letters and 32 hex digits.
-pub fn check_sid(param: &'static str, prefix: &str, sid: &str) -> Result<(), TwilioError> {
-    let valid = sid.len() == 34
-        && sid.starts_with(prefix)
-        && sid[2..].chars().all(|c| c.is_ascii_hexdigit());
-    if valid {
-        Ok(())
-    } else {
-        Err(TwilioError::invalid(
-            param,
-            format!("{sid:?} is not a {prefix} SID ({prefix} followed by 32 hex digits)"),
-        ))
-    }
-}
-
-fn check_secret(param: &'static str, secret: &SecretString) -> Result<(), TwilioError> {
-    if secret.expose_secret().trim().is_empty() {
-        return Err(TwilioError::invalid(param, "it is empty"));
-    }
-    Ok(())
-}
 
 /// The REST operations, so a [`RequestGate`] can treat them differently (pacing applies to
 /// [`Operation::CreateCall`] only, for example).
@@ -388,6 +313,7 @@ impl TwilioClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::SecretString;
 
     fn creds() -> Credentials {
         Credentials::auth_token(

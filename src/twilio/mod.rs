@@ -3,6 +3,8 @@
 mod api;
 mod calls;
 mod client;
+mod create_call;
+mod credentials;
 mod error;
 mod params;
 mod recordings;
@@ -11,9 +13,8 @@ mod types;
 
 pub use api::TwilioApi;
 pub use calls::{CallFilter, Calls, CreateCall, MAX_RING_TIMEOUT, UpdateCall, UpdateStatus};
-pub use client::{
-    Attempt, ClientBuilder, Credentials, Operation, RequestGate, TWILIO_API_BASE, TwilioClient,
-};
+pub use client::{Attempt, ClientBuilder, Operation, RequestGate, TWILIO_API_BASE, TwilioClient};
+pub use credentials::Credentials;
 pub use error::{ApiError, Delivery, TwilioError};
 pub use params::{
     CallInstructions, HttpMethod, MAX_TWIML_CHARS, MachineDetection, RecordingChannels,

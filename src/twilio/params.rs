@@ -4,7 +4,7 @@ use std::fmt;
 
 use reqwest::Url;
 
-use super::client::check_sid;
+use super::credentials::check_sid;
 use super::error::TwilioError;
 
 /// Twilio's limit on inline TwiML, in characters.

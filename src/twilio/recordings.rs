@@ -8,7 +8,8 @@ use reqwest::{Method, Url};
 use tokio::io::AsyncWriteExt;
 
 use super::calls::paginate;
-use super::client::{Operation, TwilioClient, check_sid};
+use super::client::{Operation, TwilioClient};
+use super::credentials::check_sid;
 use super::error::{Delivery, TwilioError};
 use super::params::{append_query, filter_date, in_range};
 use super::types::{Page, Recording};
