@@ -1,0 +1,127 @@
+//! `VoiceResponse`: the `<Response>` document with typed shortcuts for the verbs the runtime
+//! writes most. Every other verb and attribute goes through [`Element`] directly.
+
+use super::element::Element;
+
+/// A `<Response>` document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoiceResponse {
+    root: Element,
+}
+
+impl Default for VoiceResponse {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VoiceResponse {
+    pub fn new() -> Self {
+        Self {
+            root: Element::new("Response"),
+        }
+    }
+
+    /// Appends any verb and returns it for further nesting.
+    pub fn append(&mut self, verb: Element) -> &mut Element {
+        self.root.push(verb)
+    }
+
+    /// `<Say>text</Say>`; SSML children may be pushed onto the result.
+    pub fn say(&mut self, text: impl Into<String>) -> &mut Element {
+        self.append(Element::new("Say").with_text(text))
+    }
+
+    pub fn play(&mut self, url: impl Into<String>) -> &mut Element {
+        self.append(Element::new("Play").with_text(url))
+    }
+
+    /// `<Pause length="seconds" />`.
+    pub fn pause(&mut self, seconds: u32) -> &mut Element {
+        self.append(Element::new("Pause").attr("length", seconds))
+    }
+
+    pub fn gather(&mut self) -> &mut Element {
+        self.append(Element::new("Gather"))
+    }
+
+    pub fn record(&mut self) -> &mut Element {
+        self.append(Element::new("Record"))
+    }
+
+    /// `<Dial>`, with a number as its text when given.
+    pub fn dial(&mut self, number: Option<&str>) -> &mut Element {
+        let mut dial = Element::new("Dial");
+        if let Some(number) = number {
+            dial.set_text(number);
+        }
+        self.append(dial)
+    }
+
+    pub fn redirect(&mut self, url: impl Into<String>) -> &mut Element {
+        self.append(Element::new("Redirect").with_text(url))
+    }
+
+    pub fn reject(&mut self) -> &mut Element {
+        self.append(Element::new("Reject"))
+    }
+
+    pub fn hangup(&mut self) -> &mut Element {
+        self.append(Element::new("Hangup"))
+    }
+
+    pub fn element(&self) -> &Element {
+        &self.root
+    }
+
+    pub fn into_element(self) -> Element {
+        self.root
+    }
+
+    /// The document with the XML declaration.
+    pub fn to_xml(&self) -> String {
+        self.root.to_xml()
+    }
+}
+
+/// A document that says `message` and ends: what `projectx call --message` sends.
+pub fn say_document(message: &str) -> String {
+    let mut response = VoiceResponse::new();
+    response.say(message);
+    response.to_xml()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_the_official_library_bytes() {
+        // twilio-python 9.13: VoiceResponse().say("We didn't get that. Goodbye & thanks!").to_xml()
+        assert_eq!(
+            say_document("We didn't get that. Goodbye & thanks!"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>We didn't get that. Goodbye &amp; thanks!</Say></Response>"
+        );
+    }
+
+    #[test]
+    fn markup_in_text_cannot_inject_verbs() {
+        let doc = say_document("</Say><Dial>+19995550100</Dial><Say>");
+        assert!(!doc.contains("<Dial>"), "{doc}");
+        assert!(doc.contains("&lt;/Say&gt;&lt;Dial&gt;"), "{doc}");
+    }
+
+    #[test]
+    fn empty_elements_self_close_with_a_space() {
+        let mut r = VoiceResponse::new();
+        r.hangup();
+        assert_eq!(
+            r.element().to_xml_fragment(),
+            "<Response><Hangup /></Response>"
+        );
+        assert_eq!(
+            VoiceResponse::new().element().to_xml_fragment(),
+            "<Response />"
+        );
+    }
+}
