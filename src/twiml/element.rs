@@ -23,7 +23,7 @@ pub struct Element {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Child {
     Element(Element),
-    /// Text between children (ElementTree's `tail`), as `add_text()` writes it.
+    /// Text between children (ElementTree's `tail`), as the library's `nest("text")` writes it.
     Text(String),
 }
 
@@ -161,7 +161,23 @@ impl Element {
         self
     }
 
-    /// Appends text after the last child (the official library's `add_text`).
+    /// Appends text at the end of the content, joining it with text already there (unlike
+    /// [`Element::push_text`], which keeps ElementTree's replace-on-repeat behaviour).
+    pub fn append_text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        match self.children.last_mut() {
+            None => match &mut self.text {
+                Some(existing) => existing.push_str(text),
+                None => self.text = Some(text.to_owned()),
+            },
+            Some(Child::Text(existing)) => existing.push_str(text),
+            Some(Child::Element(_)) => self.children.push(Child::Text(text.to_owned())),
+        }
+    }
+
+    /// Appends text after the last child, as the official library's `nest("text")` does.
     pub fn push_text(&mut self, text: impl Into<String>) {
         self.children.push(Child::Text(text.into()));
     }
@@ -201,7 +217,7 @@ impl Element {
     }
 
     /// Writes the element as ElementTree does, including its quirks: text given through
-    /// `add_text` before any child element replaces the opening text, and consecutive texts
+    /// `nest("text")` before any child element replaces the opening text, and consecutive texts
     /// after a child keep only the last.
     pub fn write(&self, out: &mut String) {
         out.push('<');

@@ -1,9 +1,12 @@
 //! TwiML and SSML, written byte for byte as Twilio's official helper library writes them.
 //! No I/O: documents are built in memory and rendered to strings.
 
+mod checked;
 mod element;
 mod response;
+pub mod schema;
 
+pub use checked::{Extras, TwimlError, nest, response};
 pub use element::{
     AttrValue, Child, Element, XML_DECLARATION, escape_text, is_xml_char, wire_name,
 };
