@@ -116,6 +116,33 @@ impl Context<'_> {
         content: &[Ssml],
         parent: &mut Element,
     ) {
+        // Prosody directly inside prosody (a translated effect around the delivery) is one
+        // change: merge them rather than nest relative values.
+        if let [
+            Ssml::Prosody {
+                rate: r2,
+                pitch: p2,
+                volume_db: v2,
+                content: inner,
+            },
+        ] = content
+        {
+            let times = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(1.0) * b.unwrap_or(1.0)),
+            };
+            let plus = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+            };
+            return self.prosody(
+                times(rate, *r2),
+                times(pitch, *p2),
+                plus(volume, *v2),
+                inner,
+                parent,
+            );
+        }
         let mut e = Element::new("prosody");
         let mut any = false;
         if let Some(r) = rate.filter(|r| (r - 1.0).abs() > 1e-9) {
@@ -227,16 +254,13 @@ fn compile_plain(
         text.clear();
     };
     walk_plain(plan, family, warnings, &mut |piece| match piece {
-        Plain::Text(t) => {
-            text.push(' ');
-            text.push_str(&t);
-        }
+        Plain::Text(t) => text.push_str(&t),
         Plain::Pause(ms) if ms >= 500 => {
             flush(&mut text, &mut verbs);
             let seconds = ms.div_ceil(1000).max(1);
             verbs.push(Element::new("Pause").attr("length", seconds));
         }
-        Plain::Pause(_) => {}
+        Plain::Pause(_) => text.push(' '),
     });
     flush(&mut text, &mut verbs);
     verbs
@@ -272,7 +296,10 @@ fn walk_plain(
                 emit(Plain::Pause(*ms));
                 continue;
             }
-            Ssml::Sentence(content) => (None, content),
+            Ssml::Sentence(content) => {
+                emit(Plain::Text(" ".to_owned()));
+                (None, content)
+            }
             Ssml::Emphasis { content, .. } => (Some("emphasis"), content),
             Ssml::Prosody { content, .. } => (Some("prosody"), content),
             Ssml::AmazonEffect { content, .. } => (Some("amazon effects"), content),

@@ -213,17 +213,25 @@ impl VoiceProfile {
     }
 }
 
-/// Words drawn out with small gaps between them.
+/// Words drawn out with small gaps between them (and at the edges of each text run, so words
+/// never run into a neighbouring interpretation).
 fn stretch(pieces: Vec<Ssml>) -> Vec<Ssml> {
+    const GAP_MS: u32 = 120;
     let mut out = Vec::new();
     for piece in pieces {
         match piece {
             Ssml::Text(text) => {
+                if text.starts_with(char::is_whitespace) && !out.is_empty() {
+                    out.push(Ssml::Break(GAP_MS));
+                }
                 for (i, word) in text.split_whitespace().enumerate() {
-                    if i > 0 || text.starts_with(' ') {
-                        out.push(Ssml::Break(120));
+                    if i > 0 {
+                        out.push(Ssml::Break(GAP_MS));
                     }
                     out.push(Ssml::Text(word.to_owned()));
+                }
+                if text.ends_with(char::is_whitespace) && !text.trim().is_empty() {
+                    out.push(Ssml::Break(GAP_MS));
                 }
             }
             other => out.push(other),
