@@ -323,9 +323,301 @@ fn the_shipped_example_configuration_checks_clean() {
         "{}",
         text(&out.stdout)
     );
+    // The only warnings: the neural engine ignores the persona's pitch and emphasis.
+    let warnings = text(&out.stderr);
+    assert_eq!(warnings.lines().count(), 2, "{warnings}");
+    assert!(warnings.contains("warning: voices.captain_nova: Polly neural voices do not support prosody pitch: dropped"), "{warnings}");
+}
+
+fn example_config() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/projectx.yaml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn voices_list_shows_concrete_voices_engines_and_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = projectx(
+        dir.path(),
+        &["voices", "list", "--json", "--config", &example_config()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["name"], "captain_nova");
+    assert_eq!(v[0]["voice"], "Polly.Joanna-Neural");
+    assert_eq!(v[0]["engine"], "Polly neural");
+    assert_eq!(v[0]["agents"][0], "captain-nova");
+    assert_eq!(v[1]["voice"], "Polly.Matthew-Neural");
     assert!(
-        out.stderr.is_empty(),
-        "no warnings expected: {}",
+        v[0]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("pitch"))
+    );
+}
+
+#[test]
+fn twiml_prints_the_document_a_call_would_get() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = example_config();
+    let out = projectx(
+        dir.path(),
+        &[
+            "twiml",
+            "--config",
+            &config,
+            "--agent",
+            "dr-quantum",
+            "--message",
+            "Timeline stable & <safe>.",
+            "--emotion",
+            "calm",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say language=\"en-US\" voice=\"Polly.Matthew-Neural\"><prosody rate=\"96%\" volume=\"-2dB\"><s>Timeline stable &amp; &lt;safe&gt;.</s></prosody></Say></Response>"
+    );
+
+    let out = projectx(
+        dir.path(),
+        &[
+            "twiml",
+            "--config",
+            &config,
+            "--agent",
+            "major-tom",
+            "--message",
+            "hi",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("known: captain-nova, dr-quantum"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = projectx(
+        dir.path(),
+        &[
+            "twiml",
+            "--config",
+            &config,
+            "--agent",
+            "dr-quantum",
+            "--message",
+            "hi",
+            "--emotion",
+            "grumpy",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown emotion \"grumpy\"; known: neutral"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = projectx(
+        dir.path(),
+        &[
+            "twiml",
+            "--config",
+            &config,
+            "--agent",
+            "dr-quantum",
+            "--message",
+            "hi",
+            "--effect",
+            "wobble",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown effect \"wobble\""),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = projectx(
+        dir.path(),
+        &[
+            "twiml",
+            "--config",
+            &config,
+            "--agent",
+            "dr-quantum",
+            "--message",
+            "  ",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no text to say"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Reads a 16-bit mono WAV and returns its length in seconds and its peak amplitude.
+fn wav_stats(path: &Path) -> (f64, i16) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[0..4], b"RIFF");
+    assert_eq!(&bytes[8..12], b"WAVE");
+    let rate = u32::from_le_bytes(bytes[24..28].try_into().unwrap());
+    let data = bytes.windows(4).position(|w| w == b"data").unwrap() + 8;
+    let samples: Vec<i16> = bytes[data..]
+        .chunks_exact(2)
+        .map(|c| i16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let peak = samples
+        .iter()
+        .map(|s| s.saturating_abs())
+        .max()
+        .unwrap_or(0);
+    (samples.len() as f64 / f64::from(rate), peak)
+}
+
+#[test]
+fn voices_preview_renders_speech_offline() {
+    assert!(
+        Command::new("espeak-ng").arg("--version").output().is_ok(),
+        "espeak-ng is required for this test: apt-get install espeak-ng (bash .ci/test installs it)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = example_config();
+    let plain = dir.path().join("plain.wav");
+    let out = projectx(
+        dir.path(),
+        &[
+            "voices",
+            "preview",
+            "captain-nova",
+            "Quantum timeline alert. Press 1 to confirm.",
+            "-o",
+            plain.to_str().unwrap(),
+            "--config",
+            &config,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (seconds, peak) = wav_stats(&plain);
+    assert!(seconds > 1.0, "{seconds} s");
+    assert!(
+        peak > 1000,
+        "the file holds sound, not silence: peak {peak}"
+    );
+
+    let slow = dir.path().join("slow.wav");
+    let out = projectx(
+        dir.path(),
+        &[
+            "voices",
+            "preview",
+            "captain-nova",
+            "Quantum timeline alert. Press 1 to confirm.",
+            "-o",
+            slow.to_str().unwrap(),
+            "--config",
+            &config,
+            "--emotion",
+            "sad",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (slow_seconds, _) = wav_stats(&slow);
+    assert!(
+        slow_seconds > seconds,
+        "a sad delivery is slower: {slow_seconds} vs {seconds}"
+    );
+}
+
+#[test]
+fn voices_preview_without_espeak_says_how_to_install_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_projectx"))
+        .args([
+            "voices",
+            "preview",
+            "captain-nova",
+            "hello",
+            "--config",
+            &example_config(),
+        ])
+        .current_dir(dir.path())
+        .env("PATH", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("espeak-ng is not installed"), "{err}");
+    assert!(err.contains("apt-get install espeak-ng"), "{err}");
+}
+
+#[tokio::test]
+async fn call_with_an_agent_speaks_in_its_voice_and_refuses_overlong_documents() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(call_json("queued")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    live_config(dir.path(), &server.uri());
+    let mut yaml = std::fs::read_to_string(dir.path().join("projectx.yaml")).unwrap();
+    yaml += "voices:\n  nova: { voice: Polly.Matthew, style: authoritative }\nagents:\n  captain-nova: { voice: nova }\n";
+    std::fs::write(dir.path().join("projectx.yaml"), yaml).unwrap();
+
+    let out = projectx_async(
+        dir.path(),
+        &[
+            "call",
+            "--to",
+            "+14155550100",
+            "--agent",
+            "captain-nova",
+            "--message",
+            "Quantum timeline alert.",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let sent = &server.received_requests().await.unwrap()[0];
+    let twiml: String = url::form_urlencoded::parse(&sent.body)
+        .find(|(k, _)| k == "Twiml")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert!(
+        twiml.contains(
+            "<Say voice=\"Polly.Matthew\"><prosody pitch=\"-5%\" rate=\"95%\" volume=\"+2dB\">"
+        ),
+        "{twiml}"
+    );
+
+    // Sixty sentences with their pauses overflow the inline limit: refused, unsent.
+    let long = "Attention, this is a very long announcement about the timeline. ".repeat(60);
+    let out = projectx_async(
+        dir.path(),
+        &[
+            "call",
+            "--to",
+            "+14155550100",
+            "--agent",
+            "captain-nova",
+            "--message",
+            &long,
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("over Twilio's inline limit of 4000"),
+        "{}",
         text(&out.stderr)
     );
 }

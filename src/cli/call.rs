@@ -27,6 +27,11 @@ pub struct CallArgs {
     /// Text to say, then hang up.
     #[arg(long)]
     pub message: Option<String>,
+    /// Say the message in this agent's voice (an agent or a profile of the configuration).
+    #[arg(long, requires = "message")]
+    pub agent: Option<String>,
+    #[command(flatten)]
+    pub delivery: super::voices::DeliveryArgs,
     /// A TwiML document to run (at most 4,000 characters).
     #[arg(long)]
     pub twiml: Option<String>,
@@ -108,7 +113,9 @@ fn build_request(
         (Some(message), None, None) if message.trim().is_empty() => {
             return Err(TwilioError::invalid("--message", "it is empty"));
         }
-        (Some(message), None, None) => CallInstructions::Twiml(twiml::say_document(message)),
+        (Some(message), None, None) => {
+            CallInstructions::Twiml(message_document(config, args, message)?)
+        }
         (None, twiml, url) => CallInstructions::from_parts(url.as_deref(), twiml.as_deref(), None)?,
         (Some(_), _, _) => {
             return Err(TwilioError::invalid(
@@ -123,6 +130,44 @@ fn build_request(
     // Surface every local rule now, before anything is sent.
     params.to_form()?;
     Ok(params)
+}
+
+/// The message as TwiML: in the agent's voice when one is named, else Twilio's default voice.
+fn message_document(
+    config: &crate::config::Config,
+    args: &CallArgs,
+    message: &str,
+) -> Result<String, TwilioError> {
+    let Some(agent) = &args.agent else {
+        return Ok(twiml::say_document(message));
+    };
+    let book = crate::voice::VoiceBook::from_config(config)
+        .map_err(|(path, e)| TwilioError::invalid("--agent", format!("{path}: {e}")))?;
+    let profile = book
+        .find(agent)
+        .map_err(|e| TwilioError::invalid("--agent", e.to_string()))?;
+    let options = args
+        .delivery
+        .options()
+        .map_err(|e| TwilioError::invalid("--emotion/--effect", e))?;
+    let speech = profile
+        .speak(message, &options)
+        .map_err(|e| TwilioError::invalid("--message", e.to_string()))?;
+    for warning in &speech.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let xml = speech.to_response().to_xml();
+    if !twiml::fits_inline(&xml) {
+        return Err(TwilioError::invalid(
+            "--message",
+            format!(
+                "the document is {} characters, over Twilio's inline limit of {}; shorten the message or serve it with --url",
+                xml.chars().count(),
+                crate::twilio::MAX_TWIML_CHARS
+            ),
+        ));
+    }
+    Ok(xml)
 }
 
 fn report_failure(cli: &Cli, error: &TwilioError) -> u8 {

@@ -11,7 +11,8 @@ pub struct CheckArgs {}
 
 pub fn run(cli: &Cli, _args: &CheckArgs) -> u8 {
     let (problems, ok, summary) = match config::load(cli.config.as_deref()) {
-        Ok(loaded) => {
+        Ok(mut loaded) => {
+            loaded.warnings.extend(voice_warnings(&loaded.config));
             let mode = loaded.config.effective_mode();
             let source = loaded
                 .config
@@ -54,4 +55,26 @@ fn problem_json(p: &Problem) -> serde_json::Value {
         "message": p.message,
         "hint": p.hint,
     })
+}
+
+/// What each voice's engine will not do as configured, as configuration warnings.
+fn voice_warnings(config: &crate::config::Config) -> Vec<Problem> {
+    let Ok(book) = crate::voice::VoiceBook::from_config(config) else {
+        return Vec::new(); // validation has already reported the cause
+    };
+    book.profiles()
+        .flat_map(|profile| {
+            super::voices::profile_warnings(profile)
+                .into_iter()
+                .map(|w| Problem {
+                    severity: Severity::Warning,
+                    file: config.source.clone(),
+                    position: None,
+                    path: format!("voices.{}", profile.name),
+                    message: w.to_string(),
+                    hint: None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

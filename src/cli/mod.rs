@@ -3,6 +3,7 @@
 
 mod call;
 mod check;
+mod voices;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,14 @@ pub enum Command {
         after_help = "Examples:\n  projectx call --to +14155550100 --message \"Quantum timeline alert\"\n  projectx call --to +14155550100 --url https://calls.example.com/twiml --wait"
     )]
     Call(call::CallArgs),
+    /// Voice profiles: list them, or hear one offline.
+    #[command(subcommand)]
+    Voices(voices::VoicesCommand),
+    /// Print the TwiML a call would get.
+    #[command(
+        after_help = "Example:\n  projectx twiml --agent captain-nova --message \"Quantum timeline alert\" --emotion urgent"
+    )]
+    Twiml(voices::TwimlArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -51,6 +60,8 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(ref args) => check::run(&cli, args),
         Command::Call(ref args) => run_async(call::run(&cli, args)),
+        Command::Voices(ref command) => voices::run(&cli, command),
+        Command::Twiml(ref args) => voices::twiml(&cli, args),
     };
     ExitCode::from(code)
 }

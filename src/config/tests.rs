@@ -408,3 +408,15 @@ fn empty_expansions_mean_not_configured() {
         errors[0]
     );
 }
+
+#[test]
+fn voice_styles_and_volumes_are_checked() {
+    let errors = errors_of("voices:\n  nova: { style: authoritive, volume: deafening }\n");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].path, "voices.nova.style");
+    assert_eq!(
+        errors[0].hint.as_deref(),
+        Some("did you mean `authoritative`?")
+    );
+    assert_eq!(errors[1].path, "voices.nova.volume");
+}

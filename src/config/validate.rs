@@ -156,6 +156,26 @@ fn runtime(config: &Config, at: &mut At<'_>, out: &mut Collector) {
 
 fn voices_and_agents(config: &Config, at: &mut At<'_>, out: &mut Collector) {
     for (name, voice) in &config.voices {
+        if let Some(style) = &voice.style
+            && let Err(e) = style.parse::<crate::voice::Style>()
+        {
+            let path = format!("voices.{name}.style");
+            let hint = closest(style, e.known.iter().copied())
+                .map(|k| format!("did you mean `{k}`?"))
+                .unwrap_or_else(|| format!("known styles: {}", e.known.join(", ")));
+            out.error(
+                &path,
+                at(&path),
+                format!("unknown style `{style}`"),
+                Some(hint),
+            );
+        }
+        if let Some(volume) = &voice.volume
+            && let Err(e) = crate::voice::parse_volume(volume)
+        {
+            let path = format!("voices.{name}.volume");
+            out.error(&path, at(&path), e.to_string(), None);
+        }
         for (key, value) in [("pitch", voice.pitch), ("rate", voice.rate)] {
             if let Some(v) = value
                 && !FACTOR_RANGE.contains(&v)

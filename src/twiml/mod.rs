@@ -10,4 +10,4 @@ pub use checked::{Extras, TwimlError, nest, response};
 pub use element::{
     AttrValue, Child, Element, XML_DECLARATION, escape_text, is_xml_char, wire_name,
 };
-pub use response::{VoiceResponse, say_document};
+pub use response::{VoiceResponse, fits_inline, say_document};

@@ -84,6 +84,12 @@ impl VoiceResponse {
     }
 }
 
+/// True when a document can go inline as a call's `Twiml` (Twilio takes at most 4,000
+/// characters); a longer one must be served from a URL.
+pub fn fits_inline(xml: &str) -> bool {
+    xml.chars().count() <= crate::twilio::MAX_TWIML_CHARS
+}
+
 /// A document that says `message` and ends: what `projectx call --message` sends.
 pub fn say_document(message: &str) -> String {
     let mut response = VoiceResponse::new();

@@ -15,6 +15,8 @@ pub use engine::{
     Capabilities, EngineFamily, closest_voice, default_voice, is_known_voice, known_voices,
 };
 pub use preview::{PreviewError, espeak_ssml, render_wav, render_wav_with};
-pub use profile::{MAX_SAY_CHARS, SpeakOptions, Speech, VoiceBook, VoiceError, VoiceProfile};
+pub use profile::{
+    MAX_SAY_CHARS, SpeakOptions, Speech, VoiceBook, VoiceError, VoiceProfile, parse_volume,
+};
 pub use style::{Delivery, Effect, Emotion, Style, UnknownName};
 pub use warning::{VoiceWarning, Warnings};

@@ -288,7 +288,7 @@ fn factor(name: &'static str, value: Option<f64>) -> Result<f64, VoiceError> {
 }
 
 /// `soft`, `loud`, `+3dB`, `-6dB` → decibels relative to the voice's default.
-fn parse_volume(text: &str) -> Result<f64, VoiceError> {
+pub fn parse_volume(text: &str) -> Result<f64, VoiceError> {
     let named = match text.trim().to_ascii_lowercase().as_str() {
         "x-soft" => Some(-10.0),
         "soft" => Some(-6.0),
