@@ -177,6 +177,19 @@ fn model_and_language_pick_the_voice_and_defaults_come_from_voice_settings() {
     };
     let p = VoiceProfile::from_config("x", &cfg, &settings).unwrap();
     assert_eq!(p.voice, "Polly.Amy-Neural");
+    // Without a model, quality decides: high → neural, standard → standard.
+    let high = VoiceSettings {
+        quality: Some(config::VoiceQuality::High),
+        ..VoiceSettings::default()
+    };
+    let p = VoiceProfile::from_config("x", &VoiceProfileConfig::default(), &high).unwrap();
+    assert_eq!(p.voice, "Polly.Joanna-Neural");
+    let low = VoiceSettings {
+        quality: Some(config::VoiceQuality::Standard),
+        ..VoiceSettings::default()
+    };
+    let p = VoiceProfile::from_config("x", &VoiceProfileConfig::default(), &low).unwrap();
+    assert_eq!(p.voice, "Polly.Joanna");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::flow;
 use super::ssml::{AmazonEffect, Ssml};
 use super::style::{Delivery, Effect, Emotion, Style, UnknownName};
 use super::warning::{VoiceWarning, Warnings};
-use crate::config::{Config, VoiceModel, VoiceProfileConfig, VoiceSettings};
+use crate::config::{Config, VoiceModel, VoiceProfileConfig, VoiceQuality, VoiceSettings};
 use crate::twiml::{Element, VoiceResponse, is_xml_char};
 
 /// Twilio reads at most this many characters of text in one `<Say>`.
@@ -84,10 +84,12 @@ impl VoiceProfile {
                 voice.clone()
             }
             None => {
-                let model = config
-                    .model
-                    .or(defaults.model)
-                    .unwrap_or(VoiceModel::Neural);
+                // quality: standard asks for the cheaper standard engine when no model is set.
+                let by_quality = match defaults.quality {
+                    Some(VoiceQuality::Standard) => VoiceModel::Standard,
+                    _ => VoiceModel::Neural,
+                };
+                let model = config.model.or(defaults.model).unwrap_or(by_quality);
                 default_voice(model, language.as_deref().unwrap_or("en-US"))
             }
         };
