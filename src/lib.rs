@@ -1,8 +1,12 @@
 //! projectx: a runtime for automated voice calls on Twilio.
 
+pub mod calls;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod phone;
+pub mod runtime;
+pub mod server;
 pub mod twilio;
 pub mod twiml;
 pub mod voice;

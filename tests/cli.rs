@@ -621,3 +621,102 @@ async fn call_with_an_agent_speaks_in_its_voice_and_refuses_overlong_documents()
         text(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn run_serves_signed_webhooks_health_and_metrics_until_stopped() {
+    let twilio = MockServer::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("projectx.yaml"),
+        format!(
+            "twilio:\n  account_sid: {ACCOUNT}\n  auth_token: {TOKEN}\n  from_number: \"+15005550006\"\n  base_url: {}\nserver:\n  listen: 127.0.0.1:{port}\n  public_url: http://127.0.0.1:{port}\ninbound:\n  \"+15005550006\": say\n",
+            twilio.uri()
+        ),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_projectx"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env_remove("PROJECTX_CONFIG")
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    projectx::twilio::install_crypto_provider();
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+            && r.status() == 200
+        {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "the server did not come up");
+
+    // An inbound call, signed as Twilio signs it, answered by the built-in `say` flow.
+    let url = format!("{base}/twilio/voice?message=Hello+from+projectx");
+    let params = [
+        ("CallSid", "CA9999999999999999999999999999999a"),
+        ("To", "+15005550006"),
+        ("From", "+14155550123"),
+    ];
+    let signature = projectx::server::RequestValidator::new(secrecy::SecretString::from(TOKEN))
+        .compute_signature(&url, &params);
+    let reply = http
+        .post(&url)
+        .header("x-twilio-signature", signature)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let body = reply.text().await.unwrap();
+    assert!(
+        body.contains("<Say>Hello from projectx</Say><Hangup />"),
+        "{body}"
+    );
+    let forged = http
+        .post(&url)
+        .header("x-twilio-signature", "bogus")
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("projectx_webhook_accepted_total"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("projectx_webhook_rejected_total"),
+        "{metrics}"
+    );
+
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = text(&out.stderr);
+    assert!(log.contains("webhook server listening"), "{log}");
+    assert!(
+        log.contains("refused a webhook that is not provably from Twilio"),
+        "{log}"
+    );
+}

@@ -235,9 +235,8 @@ fn client() -> TwilioClient {
 
 /// A plain HTTP client for the requests the typed client cannot (or must not) make.
 fn raw_http() -> reqwest::Client {
-    // reqwest is built without a default TLS provider; these requests are plain HTTP, but
-    // building a client still wants one installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // Building any reqwest client needs the TLS provider installed, even for plain HTTP.
+    projectx::twilio::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()

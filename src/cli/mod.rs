@@ -3,6 +3,7 @@
 
 mod call;
 mod check;
+mod run;
 mod voices;
 
 use std::path::PathBuf;
@@ -35,6 +36,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start the runtime: the webhook server and call-status tracking.
+    #[command(after_help = "Example:\n  projectx run --config projectx.yaml")]
+    Run,
     /// Validate the configuration without calling anyone.
     #[command(after_help = "Example:\n  projectx check --config projectx.yaml")]
     Check(check::CheckArgs),
@@ -59,6 +63,7 @@ pub fn main() -> ExitCode {
     init_logging();
     let code = match cli.command {
         Command::Check(ref args) => check::run(&cli, args),
+        Command::Run => run_async(run::run(&cli)),
         Command::Call(ref args) => run_async(call::run(&cli, args)),
         Command::Voices(ref command) => voices::run(&cli, command),
         Command::Twiml(ref args) => voices::twiml(&cli, args),
@@ -81,7 +86,7 @@ fn run_async(future: impl std::future::Future<Output = u8>) -> u8 {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("projectx=info,warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -123,8 +123,8 @@ fn parse_base_url(raw: &str) -> Result<Url, TwilioError> {
 }
 
 /// reqwest is built without a default TLS crypto provider; install ring once, or the first
-/// HTTPS request panics.
-fn install_crypto_provider() {
+/// HTTPS request panics. Call it before building any other `reqwest::Client`.
+pub fn install_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         // An error only means another provider was installed first, which is fine.

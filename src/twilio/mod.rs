@@ -13,7 +13,10 @@ mod types;
 
 pub use api::TwilioApi;
 pub use calls::{CallFilter, Calls, CreateCall, MAX_RING_TIMEOUT, UpdateCall, UpdateStatus};
-pub use client::{Attempt, ClientBuilder, Operation, RequestGate, TWILIO_API_BASE, TwilioClient};
+pub use client::{
+    Attempt, ClientBuilder, Operation, RequestGate, TWILIO_API_BASE, TwilioClient,
+    install_crypto_provider,
+};
 pub use credentials::Credentials;
 pub use error::{ApiError, Delivery, TwilioError};
 pub use params::{

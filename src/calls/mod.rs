@@ -1,0 +1,13 @@
+//! Calls in flight: the state machine that turns Twilio's callbacks into events, and the
+//! reconciler that covers for callbacks that never come.
+
+mod reconcile;
+mod tracker;
+mod update;
+
+pub use reconcile::{Reconciler, StatusSource};
+pub use tracker::{Applied, CallInfo, CallTracker, TrackerSettings};
+pub use update::{StatusUpdate, UpdateSource};
+
+#[cfg(test)]
+mod tests;
