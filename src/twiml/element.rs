@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use compact_str::{CompactString, ToCompactString};
+
 /// The declaration the official library puts in front, with no newline after it.
 pub const XML_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 
@@ -12,10 +14,11 @@ pub const XML_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Element {
     name: Cow<'static, str>,
-    /// Wire names (`numDigits`) and values, in insertion order; written sorted.
-    attributes: Vec<(Cow<'static, str>, String)>,
-    /// The text that opens the element (the library's `value`).
-    text: Option<String>,
+    /// Wire names (`numDigits`) and values, kept sorted by name as they are written.
+    // Values are mostly short (`POST`, `true`, `en-US`): stored inline, without a heap block.
+    attributes: Vec<(Cow<'static, str>, CompactString)>,
+    /// The text that opens the element (the library's `value`); short texts are held inline.
+    text: Option<CompactString>,
     children: Vec<Child>,
 }
 
@@ -30,7 +33,8 @@ pub enum Child {
 /// An attribute value as the official library renders it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttrValue {
-    Text(String),
+    /// Text; short values are held inline, without a heap allocation.
+    Text(CompactString),
     Bool(bool),
     Int(i64),
     Float(f64),
@@ -38,15 +42,20 @@ pub enum AttrValue {
 
 impl AttrValue {
     /// Python's `str()` of the value: `true`/`false` for booleans, `1.0` for whole floats.
-    pub fn render(&self) -> String {
+    pub fn render(self) -> String {
+        self.render_compact().into_string()
+    }
+
+    fn render_compact(self) -> CompactString {
         match self {
-            AttrValue::Text(s) => s.clone(),
-            AttrValue::Bool(b) => b.to_string(),
-            AttrValue::Int(i) => i.to_string(),
+            AttrValue::Text(s) => s,
+            AttrValue::Bool(true) => CompactString::const_new("true"),
+            AttrValue::Bool(false) => CompactString::const_new("false"),
+            AttrValue::Int(i) => i.to_compact_string(),
             AttrValue::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 => {
-                format!("{f:.1}")
+                compact_str::format_compact!("{f:.1}")
             }
-            AttrValue::Float(f) => f.to_string(),
+            AttrValue::Float(f) => f.to_compact_string(),
         }
     }
 }
@@ -62,17 +71,17 @@ attr_from!(bool => Bool, i64 => Int, i32 => Int as i64, u32 => Int as i64, u16 =
 
 impl From<&str> for AttrValue {
     fn from(v: &str) -> Self {
-        AttrValue::Text(v.to_owned())
+        AttrValue::Text(CompactString::from(v))
     }
 }
 impl From<String> for AttrValue {
     fn from(v: String) -> Self {
-        AttrValue::Text(v)
+        AttrValue::Text(CompactString::from(v))
     }
 }
 impl From<&String> for AttrValue {
     fn from(v: &String) -> Self {
-        AttrValue::Text(v.clone())
+        AttrValue::Text(CompactString::from(v.as_str()))
     }
 }
 
@@ -99,10 +108,9 @@ impl Element {
     /// The attribute's value as it will be written.
     pub fn attribute(&self, wire_name: &str) -> Option<&str> {
         self.attributes
-            .iter()
-            .rev()
-            .find(|(k, _)| k == wire_name)
-            .map(|(_, v)| v.as_str())
+            .binary_search_by(|(k, _)| k.as_ref().cmp(wire_name))
+            .ok()
+            .map(|i| self.attributes[i].1.as_str())
     }
 
     pub fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -117,11 +125,14 @@ impl Element {
         wire_name: impl Into<Cow<'static, str>>,
         value: impl Into<AttrValue>,
     ) {
-        let name = wire_name.into();
-        let value = value.into().render();
-        match self.attributes.iter_mut().find(|(k, _)| *k == name) {
-            Some(slot) => slot.1 = value,
-            None => self.attributes.push((name, value)),
+        let name = intern(wire_name.into());
+        let value = value.into().render_compact();
+        match self
+            .attributes
+            .binary_search_by(|(k, _)| k.as_ref().cmp(name.as_ref()))
+        {
+            Ok(i) => self.attributes[i].1 = value,
+            Err(i) => self.attributes.insert(i, (name, value)),
         }
     }
 
@@ -136,11 +147,11 @@ impl Element {
     }
 
     /// Sets the opening text (the official library's `value`). Empty text writes nothing.
-    pub fn set_text(&mut self, text: impl Into<String>) {
+    pub fn set_text(&mut self, text: impl Into<CompactString>) {
         self.text = Some(text.into());
     }
 
-    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+    pub fn with_text(mut self, text: impl Into<CompactString>) -> Self {
         self.set_text(text);
         self
     }
@@ -170,7 +181,7 @@ impl Element {
         match self.children.last_mut() {
             None => match &mut self.text {
                 Some(existing) => existing.push_str(text),
-                None => self.text = Some(text.to_owned()),
+                None => self.text = Some(CompactString::from(text)),
             },
             Some(Child::Text(existing)) => existing.push_str(text),
             Some(Child::Element(_)) => self.children.push(Child::Text(text.to_owned())),
@@ -200,7 +211,7 @@ impl Element {
     fn estimated_len(&self) -> usize {
         let own = 2 * self.name.len()
             + 5
-            + self.text.as_ref().map_or(0, String::len)
+            + self.text.as_ref().map_or(0, |t| t.len())
             + self
                 .attributes
                 .iter()
@@ -218,21 +229,25 @@ impl Element {
 
     /// Writes the element as ElementTree does, including its quirks: text given through
     /// `nest("text")` before any child element replaces the opening text, and consecutive texts
-    /// after a child keep only the last.
+    /// after a child keep only the last. Empty strings count as no text (`if self.value`).
     pub fn write(&self, out: &mut String) {
         out.push('<');
         out.push_str(&self.name);
-        let mut attributes: Vec<&(Cow<'static, str>, String)> = self.attributes.iter().collect();
-        attributes.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, value) in attributes {
+        for (name, value) in &self.attributes {
             out.push(' ');
             out.push_str(name);
             out.push_str("=\"");
             escape_into(out, value, true);
             out.push('"');
         }
-        let (lead, parts) = self.layout();
-        if lead.is_none() && parts.is_empty() {
+        let first_element = self
+            .children
+            .iter()
+            .position(|c| matches!(c, Child::Element(_)))
+            .unwrap_or(self.children.len());
+        let lead = last_text(&self.children[..first_element]).or(self.text.as_deref());
+        let lead = lead.filter(|t| !t.is_empty());
+        if lead.is_none() && first_element == self.children.len() {
             out.push_str(" />");
             return;
         }
@@ -240,56 +255,145 @@ impl Element {
         if let Some(text) = lead {
             escape_into(out, text, false);
         }
-        for (element, tail) in parts {
+        let mut rest = &self.children[first_element..];
+        while let Some((Child::Element(element), after)) = rest.split_first() {
             element.write(out);
-            if let Some(tail) = tail {
+            let next = after
+                .iter()
+                .position(|c| matches!(c, Child::Element(_)))
+                .unwrap_or(after.len());
+            if let Some(tail) = last_text(&after[..next]).filter(|t| !t.is_empty()) {
                 escape_into(out, tail, false);
             }
+            rest = &after[next..];
         }
         out.push_str("</");
         out.push_str(&self.name);
         out.push('>');
     }
+}
 
-    /// The opening text and each child element with the text that follows it, after
-    /// ElementTree's rules. Empty strings count as no text (Python's `if self.value`).
-    fn layout(&self) -> (Option<&str>, Vec<(&Element, Option<&str>)>) {
-        let mut lead = self.text.as_deref().filter(|t| !t.is_empty());
-        let mut parts: Vec<(&Element, Option<&str>)> = Vec::new();
-        for child in &self.children {
-            match child {
-                Child::Element(e) => parts.push((e, None)),
-                Child::Text(t) => match parts.last_mut() {
-                    Some(last) => last.1 = Some(t.as_str()),
-                    None => lead = Some(t.as_str()),
-                },
-            }
-        }
-        let lead = lead.filter(|t| !t.is_empty());
-        for part in &mut parts {
-            part.1 = part.1.filter(|t| !t.is_empty());
-        }
-        (lead, parts)
+/// A name given as an owned string that is one of the common attribute names becomes the
+/// static one, so the element holds no heap copy of it.
+fn intern(name: Cow<'static, str>) -> Cow<'static, str> {
+    const COMMON: &[&str] = &[
+        "action",
+        "alias",
+        "alphabet",
+        "digits",
+        "finishOnKey",
+        "format",
+        "input",
+        "interpret-as",
+        "language",
+        "length",
+        "level",
+        "loop",
+        "method",
+        "name",
+        "numDigits",
+        "ph",
+        "pitch",
+        "rate",
+        "role",
+        "statusCallback",
+        "statusCallbackEvent",
+        "strength",
+        "time",
+        "timeout",
+        "url",
+        "value",
+        "voice",
+        "volume",
+        "xml:lang",
+    ];
+    match name {
+        Cow::Owned(owned) => match COMMON.iter().find(|c| **c == owned) {
+            Some(common) => Cow::Borrowed(common),
+            None => Cow::Owned(owned),
+        },
+        borrowed => borrowed,
     }
+}
+
+/// The last text among `children` (ElementTree keeps only the last one set).
+fn last_text(children: &[Child]) -> Option<&str> {
+    children.iter().rev().find_map(|c| match c {
+        Child::Text(t) => Some(t.as_str()),
+        Child::Element(_) => None,
+    })
 }
 
 /// Escapes as ElementTree does. Characters XML 1.0 forbids (most control characters) are
 /// dropped, so every document stays well-formed; ElementTree would write them and produce
 /// XML that Twilio cannot parse.
 fn escape_into(out: &mut String, text: &str, attribute: bool) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\r' if attribute => out.push_str("&#13;"),
-            '\t' if attribute => out.push_str("&#09;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => {}
+    let special = if attribute {
+        &ATTRIBUTE_SPECIAL
+    } else {
+        &TEXT_SPECIAL
+    };
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    loop {
+        // Most text has nothing to escape: skip ordinary bytes in one tight loop.
+        while i < bytes.len() && !special[usize::from(bytes[i])] {
+            i += 1;
         }
+        if i == bytes.len() {
+            break;
+        }
+        let (replacement, width) = match bytes[i] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\n' => ("&#10;", 1),
+            b'\r' => ("&#13;", 1),
+            b'\t' => ("&#09;", 1),
+            // U+FFFE and U+FFFF (EF BF BE/BF) are not XML characters: dropped.
+            0xEF if bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+            {
+                ("", 3)
+            }
+            0xEF => {
+                i += 1;
+                continue;
+            }
+            // Other control characters are not XML characters either.
+            _ => ("", 1),
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(replacement);
+        i += width;
+        start = i;
     }
+    out.push_str(&text[start..]);
+}
+
+/// Bytes that need attention in element text: markup, control characters other than tab,
+/// newline and carriage return, and the lead byte of U+FFFE/U+FFFF.
+static TEXT_SPECIAL: [bool; 256] = special_bytes(false);
+/// As [`TEXT_SPECIAL`], plus the quote and the whitespace ElementTree escapes in attributes.
+static ATTRIBUTE_SPECIAL: [bool; 256] = special_bytes(true);
+
+const fn special_bytes(attribute: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = !matches!(b as u8, b'\t' | b'\n' | b'\r') || attribute;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[0xEF] = true;
+    if attribute {
+        table[b'"' as usize] = true;
+    }
+    table
 }
 
 /// XML 1.0's `Char` production.

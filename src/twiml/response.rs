@@ -28,11 +28,11 @@ impl VoiceResponse {
     }
 
     /// `<Say>text</Say>`; SSML children may be pushed onto the result.
-    pub fn say(&mut self, text: impl Into<String>) -> &mut Element {
+    pub fn say(&mut self, text: impl Into<compact_str::CompactString>) -> &mut Element {
         self.append(Element::new("Say").with_text(text))
     }
 
-    pub fn play(&mut self, url: impl Into<String>) -> &mut Element {
+    pub fn play(&mut self, url: impl Into<compact_str::CompactString>) -> &mut Element {
         self.append(Element::new("Play").with_text(url))
     }
 
@@ -58,7 +58,7 @@ impl VoiceResponse {
         self.append(dial)
     }
 
-    pub fn redirect(&mut self, url: impl Into<String>) -> &mut Element {
+    pub fn redirect(&mut self, url: impl Into<compact_str::CompactString>) -> &mut Element {
         self.append(Element::new("Redirect").with_text(url))
     }
 
