@@ -108,7 +108,7 @@ impl Element {
     /// The attribute's value as it will be written.
     pub fn attribute(&self, wire_name: &str) -> Option<&str> {
         self.attributes
-            .binary_search_by(|(k, _)| k.as_ref().cmp(wire_name))
+            .binary_search_by(|(k, _)| name_order(k, wire_name))
             .ok()
             .map(|i| self.attributes[i].1.as_str())
     }
@@ -129,7 +129,7 @@ impl Element {
         let value = value.into().render_compact();
         match self
             .attributes
-            .binary_search_by(|(k, _)| k.as_ref().cmp(name.as_ref()))
+            .binary_search_by(|(k, _)| name_order(k, &name))
         {
             Ok(i) => self.attributes[i].1 = value,
             Err(i) => self.attributes.insert(i, (name, value)),
@@ -273,6 +273,15 @@ impl Element {
     }
 }
 
+/// Byte order of names, as Python's `sorted` orders them. Attribute names mostly differ in
+/// their first byte, which is compared inline before calling into a full comparison.
+fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
+    }
+}
+
 /// A name given as an owned string that is one of the common attribute names becomes the
 /// static one, so the element holds no heap copy of it.
 fn intern(name: Cow<'static, str>) -> Cow<'static, str> {
@@ -337,7 +346,10 @@ fn escape_into(out: &mut String, text: &str, attribute: bool) {
     let mut start = 0;
     let mut i = 0;
     loop {
-        // Most text has nothing to escape: skip ordinary bytes in one tight loop.
+        // Most text has nothing to escape: skip eight ordinary bytes at a time, then byte by byte.
+        while i + 8 <= bytes.len() && !chunk_may_be_special(&bytes[i..i + 8], attribute) {
+            i += 8;
+        }
         while i < bytes.len() && !special[usize::from(bytes[i])] {
             i += 1;
         }
@@ -371,6 +383,25 @@ fn escape_into(out: &mut String, text: &str, attribute: bool) {
         start = i;
     }
     out.push_str(&text[start..]);
+}
+
+/// True when any of eight bytes may need escaping (a control byte, `&`, `<`, `>`, the lead byte
+/// of U+FFFE/U+FFFF, or in attributes `"`), by word-at-a-time bit arithmetic; false positives
+/// only send the chunk to the byte-by-byte check.
+fn chunk_may_be_special(chunk: &[u8], attribute: bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let word = chunk.try_into().map(u64::from_le_bytes).unwrap_or(u64::MAX);
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let equal = |b: u8| has_zero(word ^ (ONES * u64::from(b)));
+    // Bytes below 0x20: subtracting 0x20 borrows into the high bit of those (and only those,
+    // among bytes whose high bit was clear).
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    let mut found = below_space | equal(b'&') | equal(b'<') | equal(b'>') | equal(0xEF);
+    if attribute {
+        found |= equal(b'"');
+    }
+    found != 0
 }
 
 /// Bytes that need attention in element text: markup, control characters other than tab,
@@ -481,6 +512,49 @@ mod tests {
             e.to_xml_fragment(),
             "<Parameter value=\"a &quot;b&quot; &lt;c&gt; &amp; d&#10;&#09;e\">it's \"fine\" &amp; &lt;ok&gt;</Parameter>"
         );
+    }
+
+    /// The obvious character-by-character escaping, to check the word-at-a-time one against.
+    fn naive(text: &str, attribute: bool) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' if attribute => out.push_str("&quot;"),
+                '\n' if attribute => out.push_str("&#10;"),
+                '\r' if attribute => out.push_str("&#13;"),
+                '\t' if attribute => out.push_str("&#09;"),
+                c if is_xml_char(c) => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fast_escaping_matches_the_obvious_one_at_every_offset() {
+        let specials = [
+            '&', '<', '>', '"', '\n', '\r', '\t', '\u{0}', '\u{1f}', '\u{7f}', 'é', '中',
+            '\u{FFFE}', '\u{FFFF}', '\u{FFFD}', '\u{EFFF}', '😀', ' ',
+        ];
+        for special in specials {
+            for before in 0..17 {
+                for after in [0, 1, 7, 8, 9] {
+                    let text = format!("{}{special}{}", "a".repeat(before), "b".repeat(after));
+                    for attribute in [false, true] {
+                        let mut fast = String::new();
+                        escape_into(&mut fast, &text, attribute);
+                        assert_eq!(
+                            fast,
+                            naive(&text, attribute),
+                            "{text:?} attribute={attribute}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
