@@ -1,7 +1,7 @@
 //! The documents the TwiML benches build: the three reference documents of
 //! `tests/fixtures/twiml_vectors.json`, built call for call as the official library's builder
-//! calls did, and twenty utterances spoken by a profile voice. Shared by `twiml` (timing) and
-//! `twiml_allocations` (allocation counts), which need different global allocators.
+//! calls did, and twenty utterances spoken by a profile voice. Shared by `twiml` (timing),
+//! `twiml_allocations` (allocation counts) and `tests/twiml_vectors.rs` (byte equality).
 
 use projectx::config::{VoiceProfileConfig, VoiceSettings};
 use projectx::twiml::{Child, Element, VoiceResponse};

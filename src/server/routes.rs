@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-use super::verify::{Signed, verify};
+use super::verify::Signed;
 use super::{FlowRequest, ServerState};
 use crate::calls::{Applied, CallInfo, StatusUpdate, UpdateSource};
 use crate::events::{Event, EventKind};
@@ -44,16 +43,7 @@ fn log_outcome(sid: &str, outcome: Applied) {
     }
 }
 
-pub(crate) async fn status(
-    State(state): AppState,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    let signed = match verify(&state, &headers, &uri, &body) {
-        Ok(s) => s,
-        Err(r) => return r.into_response(),
-    };
+pub(crate) async fn status(State(state): AppState, signed: Signed) -> Response {
     let Some(sid) = signed.get("CallSid") else {
         return missing("CallSid");
     };
@@ -85,16 +75,7 @@ pub(crate) async fn status(
     ok()
 }
 
-pub(crate) async fn amd(
-    State(state): AppState,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    let signed = match verify(&state, &headers, &uri, &body) {
-        Ok(s) => s,
-        Err(r) => return r.into_response(),
-    };
+pub(crate) async fn amd(State(state): AppState, signed: Signed) -> Response {
     let (Some(sid), Some(answered_by)) = (signed.get("CallSid"), signed.get("AnsweredBy")) else {
         return missing("CallSid or AnsweredBy");
     };
@@ -115,16 +96,7 @@ pub(crate) async fn amd(
     ok()
 }
 
-pub(crate) async fn recording(
-    State(state): AppState,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    let signed = match verify(&state, &headers, &uri, &body) {
-        Ok(s) => s,
-        Err(r) => return r.into_response(),
-    };
+pub(crate) async fn recording(State(state): AppState, signed: Signed) -> Response {
     let Some(recording_sid) = signed.get("RecordingSid") else {
         return missing("RecordingSid");
     };
@@ -165,16 +137,7 @@ pub(crate) async fn recording(
 }
 
 /// An inbound call: the flow configured for the called number answers it.
-pub(crate) async fn inbound(
-    State(state): AppState,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    let signed = match verify(&state, &headers, &uri, &body) {
-        Ok(s) => s,
-        Err(r) => return r.into_response(),
-    };
+pub(crate) async fn inbound(State(state): AppState, uri: Uri, signed: Signed) -> Response {
     let (Some(sid), Some(called)) = (signed.get("CallSid"), signed.get("To")) else {
         return missing("CallSid or To");
     };
@@ -207,14 +170,9 @@ pub(crate) async fn inbound(
 pub(crate) async fn flow(
     State(state): AppState,
     Path(flow): Path<String>,
-    headers: HeaderMap,
     uri: Uri,
-    body: Bytes,
+    signed: Signed,
 ) -> Response {
-    let signed = match verify(&state, &headers, &uri, &body) {
-        Ok(s) => s,
-        Err(r) => return r.into_response(),
-    };
     if signed.get("CallSid").is_none() {
         return missing("CallSid");
     }
