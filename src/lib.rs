@@ -7,6 +7,7 @@ pub mod events;
 pub mod phone;
 pub mod runtime;
 pub mod server;
+pub mod simulator;
 pub mod twilio;
 pub mod twiml;
 pub mod voice;

@@ -333,3 +333,33 @@ async fn a_call_whose_final_callback_is_lost_is_fetched_after_going_quiet() {
     stop.send(true).unwrap();
     task.await.unwrap();
 }
+
+#[test]
+fn callbacks_that_beat_the_registration_are_applied_when_it_comes() {
+    let bus = EventBus::new();
+    let mut events = bus.subscribe("test", &[], 64);
+    let tracker = CallTracker::new(bus, TrackerSettings::default());
+    assert_eq!(
+        tracker.apply(callback(CallStatus::Initiated, 0)),
+        Applied::Unknown
+    );
+    tracker.register(
+        CallInfo {
+            sid: SID.into(),
+            to: "+14155550100".into(),
+            from: "+15005550006".into(),
+            agent: None,
+            campaign: None,
+        },
+        CallStatus::Queued,
+    );
+    assert_eq!(tracker.status(SID), Some(CallStatus::Initiated));
+    assert_eq!(
+        drain(&mut events),
+        vec![
+            "call.queued:queued",
+            "call.started:initiated",
+            "call.status:initiated"
+        ]
+    );
+}

@@ -17,6 +17,8 @@ use crate::twilio::CallStatus;
 const SHARDS: usize = 16;
 /// Early callbacks held per call while waiting for a missing SequenceNumber.
 const MAX_PENDING: usize = 8;
+/// Calls whose callbacks may wait for registration, per shard.
+const MAX_EARLY_CALLS: usize = 1024;
 
 /// What the tracker did with an update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +82,9 @@ struct LiveCall {
 #[derive(Default)]
 struct Shard {
     live: HashMap<Box<str>, LiveCall>,
+    /// Callbacks that arrived before their call was registered (the create answer and the
+    /// first callback race), held briefly and applied on registration.
+    early: HashMap<Box<str>, (Instant, Vec<StatusUpdate>)>,
     finished: HashSet<Box<str>>,
     finished_order: VecDeque<Box<str>>,
 }
@@ -139,9 +144,14 @@ impl CallTracker {
             last_update: Instant::now(),
         };
         let event = Event::call(EventKind::CallQueued, call_event(&info.sid, &call, None));
-        shard.live.insert(info.sid.into(), call);
+        let early = shard.early.remove(info.sid.as_str());
+        shard.live.insert(info.sid.clone().into(), call);
         self.bus.publish(event);
         metrics::gauge!("projectx_live_calls").increment(1.0);
+        drop(shard);
+        for update in early.map(|(_, updates)| updates).unwrap_or_default() {
+            self.apply(update);
+        }
     }
 
     /// A call Twilio refused (no SID): publishes `call.failed` with the error.
@@ -171,11 +181,20 @@ impl CallTracker {
     pub fn apply(&self, update: StatusUpdate) -> Applied {
         let mut shard = self.shard(&update.sid);
         let Some(call) = shard.live.get_mut(update.sid.as_str()) else {
-            return if shard.finished.contains(update.sid.as_str()) {
-                Applied::Late
-            } else {
-                Applied::Unknown
-            };
+            if shard.finished.contains(update.sid.as_str()) {
+                return Applied::Late;
+            }
+            if shard.early.len() < MAX_EARLY_CALLS || shard.early.contains_key(update.sid.as_str())
+            {
+                let entry = shard
+                    .early
+                    .entry(update.sid.as_str().into())
+                    .or_insert_with(|| (Instant::now(), Vec::new()));
+                if entry.1.len() < MAX_PENDING {
+                    entry.1.push(update);
+                }
+            }
+            return Applied::Unknown;
         };
         call.last_update = Instant::now();
         let outcome = match (update.source, update.sequence) {
@@ -305,6 +324,14 @@ impl CallTracker {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
+            // Callbacks for calls never registered: not ours after all.
+            shard.early.retain(|sid, (since, _)| {
+                let keep = since.elapsed() < window * 5;
+                if !keep {
+                    tracing::warn!(call_sid = %sid, "callbacks for a call this runtime never placed; dropped");
+                }
+                keep
+            });
             let due: Vec<Box<str>> = shard
                 .live
                 .iter()
