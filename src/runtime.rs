@@ -14,7 +14,8 @@ use crate::config::{Config, Mode};
 use crate::events::{EventBus, EventKind};
 use crate::phone::PhoneNumber;
 use crate::server::{self, MessageFlows, RequestValidator, ServerState, WebhookSettings};
-use crate::twilio::TwilioApi;
+use crate::simulator::{Simulator, SimulatorSettings};
+use crate::twilio::{Credentials, TwilioApi, TwilioClient};
 use crate::voice::VoiceBook;
 
 /// How often live calls are fetched when Twilio cannot reach us.
@@ -38,6 +39,41 @@ pub enum RuntimeError {
     Twilio(#[from] crate::twilio::TwilioError),
 }
 
+/// Where calls go: real Twilio, or the built-in simulator started in this process.
+#[derive(Debug, Clone)]
+pub struct Twilio {
+    pub client: TwilioClient,
+    /// Present in simulate mode.
+    pub simulator: Option<Simulator>,
+}
+
+/// Connects to real Twilio, or in simulate mode starts the built-in simulator on a loopback
+/// port and connects to that.
+pub async fn connect(config: &Config) -> Result<Twilio, RuntimeError> {
+    if config.effective_mode() == Mode::Live {
+        return Ok(Twilio {
+            client: config.twilio_client()?,
+            simulator: None,
+        });
+    }
+    let settings = SimulatorSettings::from_config(config);
+    let simulator = Simulator::new(settings.clone());
+    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let base = simulator
+        .serve(addr)
+        .await
+        .map_err(|source| RuntimeError::Listen { addr, source })?;
+    let credentials = Credentials::auth_token(&settings.account_sid, settings.auth_token.clone())?;
+    let client = TwilioClient::builder(credentials)
+        .base_url(base.clone())
+        .build()?;
+    tracing::warn!(%base, speed = settings.speed, "SIMULATE MODE: calls go to the built-in Twilio simulator, nobody is dialled");
+    Ok(Twilio {
+        client,
+        simulator: Some(simulator),
+    })
+}
+
 /// The parts every command that runs calls shares.
 #[derive(Debug, Clone)]
 pub struct Runtime {
@@ -56,15 +92,13 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
 }
 
 impl Runtime {
-    pub fn new(config: &Config) -> Result<Self, RuntimeError> {
+    pub fn new(config: &Config, twilio: &Twilio) -> Result<Self, RuntimeError> {
         let bus = EventBus::new();
         let tracker = Arc::new(CallTracker::new(bus.clone(), TrackerSettings::default()));
         let voices =
             VoiceBook::from_config(config).map_err(|(path, e)| RuntimeError::Voice(path, e))?;
-        let api: Option<Arc<dyn TwilioApi>> = match config.effective_mode() {
-            Mode::Live => Some(Arc::new(config.twilio_client()?)),
-            _ => None,
-        };
+        let api: Option<Arc<dyn TwilioApi>> = Some(Arc::new(twilio.client.clone()));
+        let simulating = twilio.simulator.is_some();
         let inbound: HashMap<String, String> = config
             .inbound
             .iter()
@@ -75,12 +109,21 @@ impl Runtime {
             .collect();
         let state = Arc::new(ServerState {
             settings: WebhookSettings {
-                public_url: config.server.public_url.clone(),
+                // The simulator reaches this server directly on its listening address.
+                public_url: config
+                    .server
+                    .public_url
+                    .clone()
+                    .or_else(|| simulating.then(|| format!("http://{}", config.server.listen))),
                 trust_forwarded_headers: config.server.trust_forwarded_headers,
                 ..WebhookSettings::default()
             },
-            // Twilio signs webhooks with the auth token, even for accounts that call with API keys.
-            validator: config.twilio.auth_token.clone().map(RequestValidator::new),
+            // Twilio signs webhooks with the auth token, even for accounts that call with API keys;
+            // the simulator signs with its own.
+            validator: match &twilio.simulator {
+                Some(sim) => Some(RequestValidator::new(sim.settings().auth_token.clone())),
+                None => config.twilio.auth_token.clone().map(RequestValidator::new),
+            },
             tracker: tracker.clone(),
             flows: Arc::new(MessageFlows::new(voices)),
             inbound,
@@ -125,9 +168,7 @@ impl Runtime {
                     Reconciler::new(self.tracker.clone(), api.clone(), source).run(stopped.clone()),
                 );
             }
-            None => tracing::warn!(
-                "SIMULATE MODE: no Twilio credentials are configured and this build has no built-in simulator; the webhook server runs, but nothing is dialled"
-            ),
+            None => tracing::warn!("no Twilio API to follow calls with"),
         }
         tokio::spawn(log_events(self.bus.clone()));
         tracing::info!(%addr, public_url = ?config.server.public_url, "webhook server listening");

@@ -152,15 +152,37 @@ fn call_with_url_and_twiml_is_a_usage_error() {
 }
 
 #[test]
-fn call_without_credentials_says_so_and_exits_2() {
+fn call_without_credentials_goes_to_the_simulator_and_shows_what_was_said() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("projectx.yaml"),
+        "simulator: { speed: 100 }\n",
+    )
+    .unwrap();
     let out = projectx(
         dir.path(),
-        &["call", "--to", "+14155550100", "--message", "hi"],
+        &[
+            "call",
+            "--to",
+            "+14155550100",
+            "--message",
+            "Quantum timeline alert.",
+        ],
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
     assert!(
-        text(&out.stderr).contains("no Twilio credentials"),
+        stdout.lines().next().unwrap().ends_with(" queued"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" in-progress"), "{stdout}");
+    assert!(stdout.contains(" completed duration="), "{stdout}");
+    assert!(
+        stdout.contains("say \"Quantum timeline alert.\""),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("SIMULATE MODE"),
         "{}",
         text(&out.stderr)
     );

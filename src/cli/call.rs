@@ -7,13 +7,14 @@ use clap::{ArgGroup, Args};
 use serde_json::json;
 
 use super::{Cli, EXIT_RUNTIME, EXIT_USAGE, load_config};
-use crate::config::Mode;
 use crate::phone::Endpoint;
 use crate::twilio::{Call, CallInstructions, CreateCall, TwilioClient, TwilioError};
 use crate::twiml;
 
 /// How often `--wait` asks Twilio for the call's status.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// The simulator answers at once and runs on a fast clock: ask often.
+const SIMULATOR_POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("instructions").required(true).args(["message", "twiml", "url"])))]
@@ -54,12 +55,6 @@ pub async fn run(cli: &Cli, args: &CallArgs) -> u8 {
         Ok(config) => config,
         Err(code) => return code,
     };
-    if config.effective_mode() == Mode::Simulate {
-        eprintln!(
-            "error: no Twilio credentials are configured, and this build has no built-in simulator to call instead\n  hint: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER, or twilio.base_url for a Twilio-compatible mock"
-        );
-        return EXIT_USAGE;
-    }
     let params = match build_request(&config, args) {
         Ok(params) => params,
         Err(e) => {
@@ -67,22 +62,50 @@ pub async fn run(cli: &Cli, args: &CallArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let client = match config.twilio_client() {
-        Ok(client) => client,
+    let twilio = match crate::runtime::connect(&config).await {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };
+    let client = twilio.client.clone();
     let call = match client.calls().create(&params).await {
         Ok(call) => call,
         Err(e) => return report_failure(cli, &e),
     };
     print_call(cli, &call);
+    // A simulated call lives in this process: follow it to its end, then show what was said.
+    if let Some(simulator) = &twilio.simulator {
+        let sid = call.sid.clone();
+        let code = follow(cli, &client, call, SIMULATOR_POLL_INTERVAL).await;
+        print_transcript(cli, simulator, &sid);
+        return code;
+    }
     if args.wait {
-        return follow(cli, &client, call).await;
+        return follow(cli, &client, call, POLL_INTERVAL).await;
     }
     0
+}
+
+fn print_transcript(cli: &Cli, simulator: &crate::simulator::Simulator, sid: &str) {
+    let Some(transcript) = simulator.transcript(sid) else {
+        return;
+    };
+    for entry in transcript
+        .iter()
+        .filter(|e| e.kind != "status" && e.kind != "callback")
+    {
+        if cli.json {
+            println!("{}", json!({ "transcript": entry }));
+        } else {
+            let detail = match entry.detail.get("text").and_then(|t| t.as_str()) {
+                Some(text) => format!("{text:?}"),
+                None => entry.detail.to_string(),
+            };
+            println!("  {:>6.1}s {} {detail}", entry.at, entry.kind);
+        }
+    }
 }
 
 fn build_request(
@@ -98,6 +121,11 @@ fn build_request(
         .from
         .clone()
         .or_else(|| config.twilio.from_number.clone())
+        .or_else(|| {
+            // The simulator accepts any caller ID; Twilio's test number stands in.
+            (config.effective_mode() == crate::config::Mode::Simulate)
+                .then(|| "+15005550006".to_owned())
+        })
         .ok_or_else(|| {
             TwilioError::invalid(
                 "From",
@@ -218,9 +246,9 @@ fn print_call(cli: &Cli, call: &Call) {
 }
 
 /// Polls the call until it reaches a terminal status, printing each change.
-async fn follow(cli: &Cli, client: &TwilioClient, mut last: Call) -> u8 {
+async fn follow(cli: &Cli, client: &TwilioClient, mut last: Call, interval: Duration) -> u8 {
     while !last.status.is_some_and(|s| s.is_terminal()) {
-        tokio::time::sleep(POLL_INTERVAL).await;
+        tokio::time::sleep(interval).await;
         let call = match client.calls().fetch(&last.sid).await {
             Ok(call) => call,
             Err(e) => return report_failure(cli, &e),

@@ -4,6 +4,7 @@
 mod call;
 mod check;
 mod run;
+mod simulator;
 mod voices;
 
 use std::path::PathBuf;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Voice profiles: list them, or hear one offline.
     #[command(subcommand)]
     Voices(voices::VoicesCommand),
+    /// Serve the built-in Twilio simulator for any Twilio client.
+    #[command(after_help = "Example:\n  projectx simulator --listen 127.0.0.1:4020 --speed 60")]
+    Simulator(simulator::SimulatorArgs),
     /// Print the TwiML a call would get.
     #[command(
         after_help = "Example:\n  projectx twiml --agent captain-nova --message \"Quantum timeline alert\" --emotion urgent"
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Call(ref args) => run_async(call::run(&cli, args)),
         Command::Voices(ref command) => voices::run(&cli, command),
         Command::Twiml(ref args) => voices::twiml(&cli, args),
+        Command::Simulator(ref args) => run_async(simulator::run(&cli, args)),
     };
     ExitCode::from(code)
 }

@@ -8,7 +8,14 @@ pub async fn run(cli: &Cli) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let runtime = match Runtime::new(&config) {
+    let twilio = match crate::runtime::connect(&config).await {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let runtime = match Runtime::new(&config, &twilio) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

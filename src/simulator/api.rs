@@ -45,6 +45,7 @@ pub fn router(simulator: Simulator) -> Router {
             get(fetch_recording).delete(delete_recording),
         )
         .route("/simulator/calls/{sid}", get(transcript))
+        .route("/simulator/inbound", axum::routing::post(inbound))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(simulator)
 }
@@ -555,4 +556,24 @@ async fn transcript(State(sim): Sim, Path(sid): Path<String>) -> Reply {
         ),
         _ => Err(not_found(&sid)),
     }
+}
+
+/// `POST /simulator/inbound` with `To`, `From` and `Url` (the number's voice URL): a caller
+/// rings one of our numbers. Authenticated like the REST API.
+async fn inbound(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Reply {
+    let account = sim.settings().account_sid.clone();
+    authorize(&sim, &headers, &account)?;
+    let params = form(&body)?;
+    let to = first(&params, "To").ok_or_else(|| bad(21201, "No 'To' number is specified"))?;
+    let to = Endpoint::parse(to).map_err(|_| {
+        bad(
+            21211,
+            format!("The 'To' number {to} is not a valid phone number."),
+        )
+    })?;
+    let from = first(&params, "From").unwrap_or("+14155550100");
+    let url = first(&params, "Url")
+        .filter(|u| valid_url(u))
+        .ok_or_else(|| bad(21205, "Url (the number's voice URL) is required"))?;
+    json_reply(StatusCode::CREATED, sim.ring(to.as_str(), from, url))
 }

@@ -33,13 +33,20 @@ impl Node {
             .map(|(_, v)| v.as_str())
     }
 
-    /// All text inside, SSML children included.
+    /// All text inside, SSML children included, words kept apart where elements separate them.
     fn all_text(&self) -> String {
         let mut out = self.text.clone();
         for child in &self.children {
-            out.push_str(&child.all_text());
+            let text = child.all_text();
+            if !out.is_empty()
+                && !out.ends_with(char::is_whitespace)
+                && !text.starts_with(char::is_whitespace)
+            {
+                out.push(' ');
+            }
+            out.push_str(&text);
         }
-        out
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 }
 

@@ -232,7 +232,15 @@ async fn run(sim: Simulator, sid: String, slot: Duration) {
     }) else {
         return;
     };
-    let callee = sim.callee(&to);
+    // Outbound, the callee is the destination; inbound, the caller is the one scripted.
+    let (direction, from) = sim
+        .with_call(&sid, |c| (c.direction, c.params.from.clone()))
+        .unwrap_or(("outbound-api", String::new()));
+    let callee = if direction == "inbound" {
+        sim.callee(&from)
+    } else {
+        sim.callee(&to)
+    };
     if callee.outcome == ScenarioOutcome::Failed {
         return sim.finish(&sid, CallStatus::Failed).await;
     }

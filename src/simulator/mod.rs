@@ -215,3 +215,35 @@ impl Simulator {
         self.inner.clock.now()
     }
 }
+
+impl Simulator {
+    /// Serves the REST API on `listen` in the background; returns the base URL to give the
+    /// client.
+    pub async fn serve(&self, listen: std::net::SocketAddr) -> std::io::Result<String> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let app = router(self.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "the simulator stopped serving");
+            }
+        });
+        Ok(format!("http://{addr}"))
+    }
+
+    /// Rings one of our numbers from `from`, as a caller would: Twilio requests `voice_url` for
+    /// the TwiML that answers, and the caller behaves as `from`'s scenario says.
+    pub fn ring(&self, to: &str, from: &str, voice_url: &str) -> serde_json::Value {
+        let params = CallParams {
+            to: to.to_owned(),
+            from: from.to_owned(),
+            url: Some(voice_url.to_owned()),
+            method: "POST".to_owned(),
+            timeout: 60,
+            time_limit: 14_400,
+            status_callback_method: "POST".to_owned(),
+            ..CallParams::default()
+        };
+        self.create(params, "inbound")
+    }
+}
