@@ -742,3 +742,87 @@ async fn run_serves_signed_webhooks_health_and_metrics_until_stopped() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn the_standalone_simulator_serves_twilios_api() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_projectx"))
+        .args([
+            "simulator",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--speed",
+            "100",
+        ])
+        .current_dir(dir.path())
+        .env_remove("PROJECTX_CONFIG")
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    projectx::twilio::install_crypto_provider();
+    let creds = projectx::twilio::Credentials::auth_token(
+        projectx::simulator::DEFAULT_ACCOUNT_SID,
+        secrecy::SecretString::from(projectx::simulator::DEFAULT_AUTH_TOKEN),
+    )
+    .unwrap();
+    let client = projectx::twilio::TwilioClient::builder(creds)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let mut call = None;
+    for _ in 0..100 {
+        let params = projectx::twilio::CreateCall::parse(
+            "+14155550100",
+            "+15005550006",
+            projectx::twilio::CallInstructions::Twiml(
+                "<Response><Say>Hello.</Say></Response>".into(),
+            ),
+        )
+        .unwrap();
+        if let Ok(c) = client.calls().create(&params).await {
+            call = Some(c);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let call = call.expect("the simulator came up");
+    let mut status = None;
+    for _ in 0..200 {
+        status = client.calls().fetch(&call.sid).await.unwrap().status;
+        if status.is_some_and(|s| s.is_terminal()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, Some(projectx::twilio::CallStatus::Completed));
+    let transcript: serde_json::Value = reqwest::get(format!(
+        "http://127.0.0.1:{port}/simulator/calls/{}",
+        call.sid
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        transcript["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "say" && e["detail"]["text"] == "Hello.")
+    );
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        text(&out.stdout).contains("Twilio simulator on http://127.0.0.1:"),
+        "{}",
+        text(&out.stdout)
+    );
+}

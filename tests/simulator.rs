@@ -107,7 +107,7 @@ async fn world_at(speed: f64, scenarios: &[(&str, Scenario)]) -> World {
         flows: Arc::new(Survey {
             base: webhooks.clone(),
         }),
-        inbound: HashMap::new(),
+        inbound: HashMap::from([("+15005550006".to_owned(), "survey".to_owned())]),
         metrics: None,
     };
     let app = projectx::server::router(Arc::new(state)).route(
@@ -669,5 +669,44 @@ async fn listing_pages_through_calls_and_recordings_work_end_to_end() {
             .await
             .unwrap_err()
             .is_not_found()
+    );
+}
+
+#[tokio::test]
+async fn the_simulator_rings_our_number_and_the_inbound_flow_answers() {
+    let w = world(&[(
+        "+14155550123",
+        detailed(ScenarioOutcome::Human, Some("2"), None, None),
+    )])
+    .await;
+    let call = w.simulator.ring(
+        "+15005550006",
+        "+14155550123",
+        &format!("{}/twilio/voice", w.webhooks),
+    );
+    let sid = call["sid"].as_str().unwrap().to_owned();
+    assert_eq!(call["direction"], "inbound");
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while w.simulator.status(&sid) != Some(CallStatus::Completed) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let said: Vec<String> = w
+        .kinds(&sid, "say")
+        .iter()
+        .map(|d| d["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            "Captain Nova here. Press 1 to confirm.",
+            "You chose 2. Goodbye."
+        ]
+    );
+    assert!(
+        w.tracker.is_live(&sid) || w.tracker.live_count() == 0,
+        "the inbound call was tracked"
     );
 }
