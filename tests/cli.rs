@@ -826,3 +826,35 @@ async fn the_standalone_simulator_serves_twilios_api() {
         text(&out.stdout)
     );
 }
+
+/// The README's main command, as written there.
+#[test]
+fn the_readme_main_job_runs_offline() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.contains(
+        "cargo run -- call --config examples/projectx.yaml --to +14155550101 --agent captain-nova"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let out = projectx(
+        dir.path(),
+        &[
+            "call",
+            "--config",
+            &example_config(),
+            "--to",
+            "+14155550101",
+            "--agent",
+            "captain-nova",
+            "--message",
+            "Quantum timeline alert. Press 1 to confirm.",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(" completed duration="), "{stdout}");
+    assert!(
+        stdout.contains("say \"Quantum timeline alert. Press 1 to confirm.\""),
+        "{stdout}"
+    );
+}
