@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use projectx::calls::{CallInfo, CallTracker, TrackerSettings};
-use projectx::config::{Scenario, ScenarioDetail, ScenarioOutcome};
+use projectx::config::{FaultsConfig, Scenario, ScenarioDetail, ScenarioOutcome};
 use projectx::events::{EventBus, EventKind, Subscription};
 use projectx::server::{
     FlowError, FlowRequest, FlowResponder, RequestValidator, ServerState, WebhookSettings,
@@ -92,6 +92,10 @@ async fn world(scenarios: &[(&str, Scenario)]) -> World {
 }
 
 async fn world_at(speed: f64, scenarios: &[(&str, Scenario)]) -> World {
+    world_with(speed, scenarios, FaultsConfig::default()).await
+}
+
+async fn world_with(speed: f64, scenarios: &[(&str, Scenario)], faults: FaultsConfig) -> World {
     let bus = EventBus::new();
     let events = bus.subscribe("test", &[], 4096);
     let tracker = Arc::new(CallTracker::new(bus, TrackerSettings::default()));
@@ -124,6 +128,7 @@ async fn world_at(speed: f64, scenarios: &[(&str, Scenario)]) -> World {
             .iter()
             .map(|(n, s)| ((*n).to_owned(), s.clone()))
             .collect(),
+        faults,
     });
     let base = serve(projectx::simulator::router(simulator.clone())).await;
     let client =
@@ -709,4 +714,118 @@ async fn the_simulator_rings_our_number_and_the_inbound_flow_answers() {
         w.tracker.is_live(&sid) || w.tracker.live_count() == 0,
         "the inbound call was tracked"
     );
+}
+
+#[tokio::test]
+async fn rate_limit_and_server_error_faults_refuse_before_processing() {
+    let faults = FaultsConfig {
+        rate_limit: 1.0,
+        ..FaultsConfig::default()
+    };
+    let w = world_with(500.0, &[], faults).await;
+    let params = CreateCall::parse(
+        "+14155550100",
+        "+15005550006",
+        CallInstructions::Twiml("<Response/>".into()),
+    )
+    .unwrap();
+    let err = w.client.calls().create(&params).await.unwrap_err();
+    assert!(err.is_rate_limited(), "{err}");
+    assert_eq!(err.api().unwrap().retry_after, Some(Duration::from_secs(1)));
+    assert!(w.simulator.call_sids().is_empty(), "a 429 creates nothing");
+
+    let faults = FaultsConfig {
+        server_errors: 1.0,
+        ..FaultsConfig::default()
+    };
+    let w = world_with(500.0, &[], faults).await;
+    let err = w
+        .client
+        .calls()
+        .fetch("CA0123456789abcdef0123456789abcdef")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500));
+}
+
+#[tokio::test]
+async fn duplicated_and_reordered_callbacks_still_give_each_event_once_in_order() {
+    for faults in [
+        FaultsConfig {
+            duplicate_callbacks: 1.0,
+            ..FaultsConfig::default()
+        },
+        FaultsConfig {
+            reorder_callbacks: 1.0,
+            ..FaultsConfig::default()
+        },
+    ] {
+        let mut w = world_with(500.0, &[], faults).await;
+        let sid = w.call("+14155550100", "survey").await;
+        let events = w.until_ended(&sid).await;
+        assert_eq!(
+            events,
+            vec![
+                "call.queued:queued",
+                "call.started:initiated",
+                "call.status:initiated",
+                "call.ringing:ringing",
+                "call.status:ringing",
+                "call.answered:in-progress",
+                "call.status:in-progress",
+                "call.status:completed",
+                "call.ended:completed",
+            ],
+            "{faults:?}"
+        );
+        // The simulator notes each delivery once the webhook has answered it.
+        let expected = if faults.duplicate_callbacks > 0.0 {
+            8
+        } else {
+            4
+        };
+        let sequences = |w: &World| -> Vec<String> {
+            w.kinds(&sid, "callback")
+                .iter()
+                .filter_map(|c| c["sequence"].as_str().map(str::to_owned))
+                .collect()
+        };
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while sequences(&w).len() < expected {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .unwrap();
+        let sent = sequences(&w);
+        if faults.duplicate_callbacks > 0.0 {
+            assert_eq!(sent, vec!["0", "0", "1", "1", "2", "2", "3", "3"]);
+        } else {
+            assert_eq!(
+                sent.last().map(String::as_str),
+                Some("2"),
+                "the last callback came after the final one: {sent:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_lost_final_callback_is_made_up_for_by_fetching_the_call() {
+    let faults = FaultsConfig {
+        lose_final_callback: 1.0,
+        ..FaultsConfig::default()
+    };
+    let mut w = world_with(500.0, &[], faults).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let api: Arc<dyn projectx::twilio::TwilioApi> = Arc::new(w.client.clone());
+    let source = projectx::calls::StatusSource::Callbacks {
+        quiet_after: Duration::from_millis(300),
+    };
+    tokio::spawn(projectx::calls::Reconciler::new(w.tracker.clone(), api, source).run(stopped));
+    let sid = w.call("+14155550100", "survey").await;
+    let events = w.until_ended(&sid).await;
+    assert_eq!(events.last().unwrap(), "call.ended:completed");
+    assert!(w.kinds(&sid, "callback").iter().any(|c| c["lost"] == true));
+    stop.send(true).unwrap();
 }

@@ -203,6 +203,8 @@ pub struct SimulatorConfig {
     pub speed: f64,
     /// Destination number → what happens when it is called.
     pub scenarios: BTreeMap<String, Scenario>,
+    /// Misbehaviour to test against, as Twilio sometimes misbehaves.
+    pub faults: FaultsConfig,
 }
 
 impl Default for SimulatorConfig {
@@ -210,8 +212,27 @@ impl Default for SimulatorConfig {
         Self {
             speed: 1.0,
             scenarios: BTreeMap::new(),
+            faults: FaultsConfig::default(),
         }
     }
+}
+
+/// Probabilities (0–1) of each fault, and a delay for every API reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaultsConfig {
+    /// An API request answered 429 (code 20429) without being processed.
+    pub rate_limit: f64,
+    /// An API request answered 500 without being processed.
+    pub server_errors: f64,
+    /// Milliseconds (real time) added to every API reply.
+    pub slow_ms: u64,
+    /// A status callback sent twice.
+    pub duplicate_callbacks: f64,
+    /// A status callback held back and sent after the next one.
+    pub reorder_callbacks: f64,
+    /// The final status callback never sent.
+    pub lose_final_callback: f64,
 }
 
 /// What the simulated callee does: a bare outcome, or a human's answer in detail.

@@ -420,3 +420,12 @@ fn voice_styles_and_volumes_are_checked() {
     );
     assert_eq!(errors[1].path, "voices.nova.volume");
 }
+
+#[test]
+fn simulator_faults_are_probabilities() {
+    let errors = errors_of("simulator:\n  faults: { rate_limit: 2, lose_final_callback: -0.1, slow_ms: 5 }\n");
+    let paths: Vec<&str> = errors.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, vec!["simulator.faults.rate_limit", "simulator.faults.lose_final_callback"]);
+    let loaded = load("simulator:\n  faults: { duplicate_callbacks: 0.25 }\n", &no_env).unwrap();
+    assert_eq!(loaded.config.simulator.faults.duplicate_callbacks, 0.25);
+}

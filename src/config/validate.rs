@@ -311,6 +311,24 @@ fn numbers_and_simulator(config: &Config, at: &mut At<'_>, out: &mut Collector) 
             Some("1.0 is real time; 60 runs a minute per second".to_owned()),
         );
     }
+    let f = &sim.faults;
+    for (name, p) in [
+        ("rate_limit", f.rate_limit),
+        ("server_errors", f.server_errors),
+        ("duplicate_callbacks", f.duplicate_callbacks),
+        ("reorder_callbacks", f.reorder_callbacks),
+        ("lose_final_callback", f.lose_final_callback),
+    ] {
+        if !(0.0..=1.0).contains(&p) {
+            let path = format!("simulator.faults.{name}");
+            out.error(
+                &path,
+                at(&path),
+                format!("{p} is not a probability"),
+                Some("write a number from 0 (never) to 1 (always)".to_owned()),
+            );
+        }
+    }
     for number in sim.scenarios.keys() {
         let path = format!("simulator.scenarios.{number}");
         if let Err(e) = Endpoint::parse_in(number, region) {

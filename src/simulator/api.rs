@@ -23,7 +23,7 @@ type Params = Vec<(String, String)>;
 
 /// The simulator's REST API.
 pub fn router(simulator: Simulator) -> Router {
-    Router::new()
+    let twilio_api = Router::new()
         .route(
             "/2010-04-01/Accounts/{account}/Calls.json",
             get(list_calls).post(create_call),
@@ -44,10 +44,45 @@ pub fn router(simulator: Simulator) -> Router {
             "/2010-04-01/Accounts/{account}/Recordings/{file}",
             get(fetch_recording).delete(delete_recording),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            simulator.clone(),
+            faults,
+        ));
+    Router::new()
+        .merge(twilio_api)
         .route("/simulator/calls/{sid}", get(transcript))
         .route("/simulator/inbound", axum::routing::post(inbound))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(simulator)
+}
+
+/// The configured API faults: a delay, then maybe a 429 or a 500, before anything is processed.
+async fn faults(
+    State(sim): Sim,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let faults = sim.settings().faults;
+    if faults.slow_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.slow_ms)).await;
+    }
+    if super::chance(faults.rate_limit) {
+        let mut response =
+            error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests").into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return response;
+    }
+    if super::chance(faults.server_errors) {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            20500,
+            "Internal Server Error",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// A refusal, rendered as Twilio's error body: `{"code", "message", "more_info", "status"}`.

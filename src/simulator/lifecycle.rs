@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::exec;
-use super::state::{CallParams, Interrupt, PRICE_PER_MINUTE, SimCall, SimRecording};
+use super::state::{CallParams, HeldCallback, Interrupt, PRICE_PER_MINUTE, SimCall, SimRecording};
 use super::{Simulator, lock};
 use crate::config::ScenarioOutcome;
 use crate::twilio::CallStatus;
@@ -46,6 +46,7 @@ impl Simulator {
             sequence: 0,
             transcript: Vec::new(),
             interrupt: None,
+            held_callback: None,
             wake: Default::default(),
         };
         call.note(
@@ -122,9 +123,10 @@ impl Simulator {
         sid
     }
 
-    /// Sends the status callback for `event` if the call subscribed to it.
+    /// Sends the status callback for `event` if the call subscribed to it, with the configured
+    /// faults: held back and sent after the next one, sent twice, or (the final one) lost.
     pub(crate) async fn callback(&self, sid: &str, event: &str) {
-        let Some(Some((url, method, params))) = self.with_call(sid, |call| {
+        let Some(Some((callback, terminal))) = self.with_call(sid, |call| {
             let url = call.params.status_callback.clone()?;
             if !call
                 .params
@@ -144,19 +146,70 @@ impl Simulator {
                 params.push(("Duration".into(), duration));
             }
             call.sequence += 1;
-            Some((url, call.params.status_callback_method.clone(), params))
+            let callback = HeldCallback {
+                event: event.to_owned(),
+                url,
+                method: call.params.status_callback_method.clone(),
+                params,
+            };
+            Some((callback, call.status.is_terminal()))
         }) else {
             return;
         };
-        let outcome = self.post_signed(&url, &method, &params).await;
+        let faults = self.settings().faults;
+        if terminal && super::chance(faults.lose_final_callback) {
+            self.note_now(
+                sid,
+                "callback",
+                json!({ "event": event, "url": callback.url, "lost": true }),
+            );
+        } else if !terminal && super::chance(faults.reorder_callbacks) {
+            self.note_now(
+                sid,
+                "callback",
+                json!({ "event": event, "url": callback.url, "held": true }),
+            );
+            let earlier = self
+                .with_call(sid, |c| c.held_callback.replace(callback))
+                .flatten();
+            if let Some(earlier) = earlier {
+                self.deliver(sid, &earlier).await;
+            }
+            return;
+        } else {
+            self.deliver(sid, &callback).await;
+            if super::chance(faults.duplicate_callbacks) {
+                self.deliver(sid, &callback).await;
+            }
+        }
+        if let Some(held) = self.with_call(sid, |c| c.held_callback.take()).flatten() {
+            self.deliver(sid, &held).await;
+        }
+    }
+
+    async fn deliver(&self, sid: &str, callback: &HeldCallback) {
+        let outcome = self
+            .post_signed(&callback.url, &callback.method, &callback.params)
+            .await;
+        let sequence = callback
+            .params
+            .iter()
+            .find(|(k, _)| k == "SequenceNumber")
+            .map(|(_, v)| v.clone());
+        let detail = match &outcome {
+            Ok((status, _)) => {
+                json!({ "event": callback.event, "url": callback.url, "sequence": sequence, "http_status": status })
+            }
+            Err(e) => {
+                json!({ "event": callback.event, "url": callback.url, "sequence": sequence, "error": e })
+            }
+        };
+        self.note_now(sid, "callback", detail);
+    }
+
+    fn note_now(&self, sid: &str, kind: &str, detail: Value) {
         let now = self.now();
-        self.with_call(sid, |call| {
-            let detail = match &outcome {
-                Ok((status, _)) => json!({ "event": event, "url": url, "http_status": status }),
-                Err(e) => json!({ "event": event, "url": url, "error": e }),
-            };
-            call.note(now, "callback", detail);
-        });
+        self.with_call(sid, |call| call.note(now, kind, detail));
     }
 
     /// The parameters Twilio sends with every request about a call.

@@ -19,7 +19,7 @@ pub use api::router;
 pub use clock::VirtualClock;
 pub use state::{CallParams, Interrupt, TranscriptEntry, silent_wav};
 
-use crate::config::{Config, Scenario, ScenarioDetail, ScenarioOutcome};
+use crate::config::{Config, FaultsConfig, Scenario, ScenarioDetail, ScenarioOutcome};
 use crate::phone::PhoneNumber;
 use crate::server::RequestValidator;
 use state::{Calendar, SimCall, SimRecording};
@@ -38,6 +38,7 @@ pub struct SimulatorSettings {
     pub cps: f64,
     /// Destination (E.164) → what the callee does.
     pub scenarios: HashMap<String, Scenario>,
+    pub faults: FaultsConfig,
 }
 
 impl SimulatorSettings {
@@ -67,6 +68,7 @@ impl SimulatorSettings {
                     Some((number.as_e164().to_owned(), scenario.clone()))
                 })
                 .collect(),
+            faults: config.simulator.faults,
         }
     }
 }
@@ -79,8 +81,14 @@ impl Default for SimulatorSettings {
             speed: 1.0,
             cps: 1.0,
             scenarios: HashMap::new(),
+            faults: FaultsConfig::default(),
         }
     }
+}
+
+/// True with probability `p`.
+pub(crate) fn chance(p: f64) -> bool {
+    p > 0.0 && fastrand::f64() < p
 }
 
 /// What the callee at a destination does, resolved from its scenario.

@@ -66,8 +66,19 @@ pub struct SimCall {
     pub sequence: u32,
     pub transcript: Vec<TranscriptEntry>,
     pub interrupt: Option<Interrupt>,
+    /// A status callback held back by the reorder fault, sent after the next one.
+    pub held_callback: Option<HeldCallback>,
     /// Woken when an interrupt is set, so a waiting lifecycle reacts at once.
     pub wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// A callback waiting to be delivered: event, URL, method and parameters.
+#[derive(Debug, Clone)]
+pub struct HeldCallback {
+    pub event: String,
+    pub url: String,
+    pub method: String,
+    pub params: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
