@@ -829,3 +829,73 @@ async fn a_lost_final_callback_is_made_up_for_by_fetching_the_call() {
     assert!(w.kinds(&sid, "callback").iter().any(|c| c["lost"] == true));
     stop.send(true).unwrap();
 }
+
+#[tokio::test]
+async fn slow_replies_run_into_the_clients_time_limit() {
+    let faults = FaultsConfig {
+        slow_ms: 500,
+        ..FaultsConfig::default()
+    };
+    let w = world_with(500.0, &[], faults).await;
+    let impatient =
+        TwilioClient::builder(Credentials::auth_token(ACCOUNT, SecretString::from(TOKEN)).unwrap())
+            .base_url(w.client.base_url().as_str())
+            .retry(RetryPolicy::none())
+            .timeout(Duration::from_millis(100))
+            .build()
+            .unwrap();
+    let err = impatient
+        .calls()
+        .fetch("CA0123456789abcdef0123456789abcdef")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            projectx::twilio::TwilioError::Transport {
+                delivery: projectx::twilio::Delivery::MaybeSent,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn inbound_calls_can_be_rung_through_the_simulators_api() {
+    let w = world(&[]).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}simulator/inbound", w.client.base_url());
+    let form = [
+        ("To", "+15005550006"),
+        ("From", "+14155550124"),
+        ("Url", &format!("{}/twilio/voice", w.webhooks)),
+    ];
+    let response = http
+        .post(&url)
+        .basic_auth(ACCOUNT, Some(TOKEN))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let call: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(call["direction"], "inbound");
+    let response = http
+        .post(&url)
+        .basic_auth(ACCOUNT, Some("wrong"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let bad = [("To", "+1555"), ("Url", "https://a.example/voice")];
+    let response = http
+        .post(&url)
+        .basic_auth(ACCOUNT, Some(TOKEN))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}

@@ -423,9 +423,21 @@ fn voice_styles_and_volumes_are_checked() {
 
 #[test]
 fn simulator_faults_are_probabilities() {
-    let errors = errors_of("simulator:\n  faults: { rate_limit: 2, lose_final_callback: -0.1, slow_ms: 5 }\n");
+    let errors = errors_of(
+        "simulator:\n  faults: { rate_limit: 2, lose_final_callback: -0.1, slow_ms: 5 }\n",
+    );
     let paths: Vec<&str> = errors.iter().map(|p| p.path.as_str()).collect();
-    assert_eq!(paths, vec!["simulator.faults.rate_limit", "simulator.faults.lose_final_callback"]);
-    let loaded = load("simulator:\n  faults: { duplicate_callbacks: 0.25 }\n", &no_env).unwrap();
+    assert_eq!(
+        paths,
+        vec![
+            "simulator.faults.rate_limit",
+            "simulator.faults.lose_final_callback"
+        ]
+    );
+    let loaded = load(
+        "simulator:\n  faults: { duplicate_callbacks: 0.25 }\n",
+        &no_env,
+    )
+    .unwrap();
     assert_eq!(loaded.config.simulator.faults.duplicate_callbacks, 0.25);
 }
