@@ -495,13 +495,21 @@ async fn list_calls(
     )
 }
 
-fn recordings_json(sim: &Simulator, call: Option<&str>) -> Vec<serde_json::Value> {
+/// Recordings newest first; per call they take the per-call resource's shape.
+fn recordings_json(sim: &Simulator, call: Option<&str>, per_call: bool) -> Vec<serde_json::Value> {
     let settings = sim.settings();
+    let media_base = sim.media_base();
     lock(&sim.inner.recordings)
         .iter()
         .rev()
         .filter(|r| !r.deleted && call.is_none_or(|c| r.call_sid == c))
-        .map(|r| r.to_json(&settings.account_sid, &sim.inner.calendar))
+        .map(|r| {
+            if per_call {
+                r.to_call_json(&settings.account_sid, &sim.inner.calendar)
+            } else {
+                r.to_json(&settings.account_sid, &sim.inner.calendar, &media_base)
+            }
+        })
         .collect()
 }
 
@@ -512,7 +520,7 @@ async fn list_recordings(
     headers: HeaderMap,
 ) -> Reply {
     authorize(&sim, &headers, &account)?;
-    let items = recordings_json(&sim, query.call_sid.as_deref());
+    let items = recordings_json(&sim, query.call_sid.as_deref(), false);
     let path = format!("/2010-04-01/Accounts/{account}/Recordings.json");
     page(
         &path,
@@ -530,7 +538,7 @@ async fn call_recordings(
     headers: HeaderMap,
 ) -> Reply {
     authorize(&sim, &headers, &account)?;
-    let items = recordings_json(&sim, Some(&sid));
+    let items = recordings_json(&sim, Some(&sid), true);
     let path = format!("/2010-04-01/Accounts/{account}/Calls/{sid}/Recordings.json");
     page(&path, "recordings", items, &query, &[])
 }
@@ -552,7 +560,7 @@ async fn fetch_recording(
     match extension {
         "json" => json_reply(
             StatusCode::OK,
-            recording.to_json(&account, &sim.inner.calendar),
+            recording.to_json(&account, &sim.inner.calendar, &sim.media_base()),
         ),
         "wav" | "" => {
             let seconds = u32::try_from(recording.duration).unwrap_or(1).clamp(1, 5);

@@ -97,7 +97,8 @@ impl Simulator {
                 .map_or(0, |s| now.saturating_sub(s).as_secs_f64().ceil() as u64);
             call.duration = Some(seconds);
             let minutes = seconds.div_ceil(60);
-            call.price = Some(-(minutes as f64) * PRICE_PER_MINUTE);
+            // A call that never connected costs nothing: Twilio shows no price for it.
+            call.price = (minutes > 0).then(|| -(minutes as f64) * PRICE_PER_MINUTE);
             call.note(
                 now,
                 "status",

@@ -119,6 +119,8 @@ struct Inner {
     recordings: Mutex<Vec<SimRecording>>,
     /// When the next queued call may leave the CPS queue (virtual time).
     next_slot: Mutex<Duration>,
+    /// The base URL the API is served at, once it is; recordings' `media_url` points there.
+    base_url: Mutex<Option<String>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -149,6 +151,7 @@ impl Simulator {
                 order: Mutex::new(Vec::new()),
                 recordings: Mutex::new(Vec::new()),
                 next_slot: Mutex::new(Duration::ZERO),
+                base_url: Mutex::new(None),
             }),
         }
     }
@@ -219,6 +222,13 @@ impl Simulator {
         slot
     }
 
+    /// Where recordings' media is served: this simulator once served, else Twilio's host.
+    pub(crate) fn media_base(&self) -> String {
+        lock(&self.inner.base_url)
+            .clone()
+            .unwrap_or_else(|| "https://api.twilio.com".to_owned())
+    }
+
     pub(crate) fn now(&self) -> Duration {
         self.inner.clock.now()
     }
@@ -230,6 +240,7 @@ impl Simulator {
     pub async fn serve(&self, listen: std::net::SocketAddr) -> std::io::Result<String> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
+        *lock(&self.inner.base_url) = Some(format!("http://{addr}"));
         let app = router(self.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {

@@ -117,11 +117,15 @@ impl SimCall {
             "date_created": calendar.format(self.created),
             "date_updated": calendar.format(self.ended.or(self.started).unwrap_or(self.created)),
             "to": self.params.to,
-            "to_formatted": self.params.to,
+            "to_formatted": display_number(&self.params.to),
             "from": self.params.from,
-            "from_formatted": self.params.from,
+            "from_formatted": display_number(&self.params.from),
             "phone_number_sid": null,
-            "status": self.status.as_str(),
+            // `initiated` exists only in callbacks; the resource still says queued then.
+            "status": match self.status {
+                CallStatus::Initiated => "queued",
+                other => other.as_str(),
+            },
             "start_time": time(self.started),
             "end_time": time(self.ended),
             "duration": self.duration.map(|d| d.to_string()),
@@ -153,8 +157,18 @@ impl SimCall {
     }
 }
 
+/// How Twilio shows a number: national format for North American numbers, E.164 otherwise.
+fn display_number(number: &str) -> String {
+    match phonenumber::parse(None, number) {
+        Ok(parsed) if parsed.code().value() == 1 => parsed.format().mode(phonenumber::Mode::National).to_string(),
+        _ => number.to_owned(),
+    }
+}
+
 impl SimRecording {
-    pub fn to_json(&self, account: &str, calendar: &Calendar) -> Value {
+    /// The account-level resource (`/Recordings/{Sid}.json`); `media_base` is where the
+    /// simulator serves the audio.
+    pub fn to_json(&self, account: &str, calendar: &Calendar, media_base: &str) -> Value {
         json!({
             "sid": self.sid,
             "account_sid": account,
@@ -172,9 +186,35 @@ impl SimRecording {
             "error_code": null,
             "api_version": "2010-04-01",
             "uri": format!("/2010-04-01/Accounts/{account}/Recordings/{}.json", self.sid),
-            "media_url": null,
+            "media_url": format!("{media_base}/2010-04-01/Accounts/{account}/Recordings/{}", self.sid),
             "encryption_details": null,
             "subresource_uris": {},
+        })
+    }
+}
+
+impl SimRecording {
+    /// The per-call resource (`/Calls/{CallSid}/Recordings/{Sid}.json`): its own fields and URI.
+    pub fn to_call_json(&self, account: &str, calendar: &Calendar) -> Value {
+        json!({
+            "account_sid": account,
+            "api_version": "2010-04-01",
+            "call_sid": self.call_sid,
+            "conference_sid": null,
+            "date_created": calendar.format(self.created),
+            "date_updated": calendar.format(self.created),
+            "start_time": calendar.format(self.created),
+            "duration": self.duration.to_string(),
+            "sid": self.sid,
+            "price": "-0.00250",
+            "uri": format!("/2010-04-01/Accounts/{account}/Calls/{}/Recordings/{}.json", self.call_sid, self.sid),
+            "encryption_details": null,
+            "price_unit": "USD",
+            "status": if self.deleted { "deleted" } else { "completed" },
+            "channels": 1,
+            "source": "RecordVerb",
+            "error_code": null,
+            "track": "both",
         })
     }
 }
