@@ -160,7 +160,10 @@ impl SimCall {
 /// How Twilio shows a number: national format for North American numbers, E.164 otherwise.
 fn display_number(number: &str) -> String {
     match phonenumber::parse(None, number) {
-        Ok(parsed) if parsed.code().value() == 1 => parsed.format().mode(phonenumber::Mode::National).to_string(),
+        Ok(parsed) if parsed.code().value() == 1 => parsed
+            .format()
+            .mode(phonenumber::Mode::National)
+            .to_string(),
         _ => number.to_owned(),
     }
 }
