@@ -899,3 +899,50 @@ async fn inbound_calls_can_be_rung_through_the_simulators_api() {
         .unwrap();
     assert_eq!(response.status(), 400);
 }
+
+#[tokio::test]
+async fn scenarios_can_be_set_through_the_api() {
+    let mut w = world(&[]).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}simulator/scenarios", w.client.base_url());
+    let response = http
+        .post(&url)
+        .basic_auth(ACCOUNT, Some(TOKEN))
+        .form(&[
+            ("Number", "+14155550109"),
+            ("Answer", "human"),
+            ("Digits", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let sid = w.call("+14155550109", "survey").await;
+    w.until_ended(&sid).await;
+    assert_eq!(w.kinds(&sid, "input")[0]["digits"], "3");
+
+    let response = http
+        .post(&url)
+        .basic_auth(ACCOUNT, Some(TOKEN))
+        .form(&[("Number", "+14155550109"), ("Answer", "grumpy")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("human, machine, busy"),
+        "{body}"
+    );
+    let response = http
+        .post(&url)
+        .basic_auth(ACCOUNT, Some("wrong"))
+        .form(&[("Number", "+14155550109")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::state::{CallParams, Interrupt, SimCall, silent_wav};
 use super::{Simulator, lock};
+use crate::config::{Scenario, ScenarioDetail, ScenarioOutcome};
 use crate::phone::Endpoint;
 use crate::server::parse_form;
 use crate::twilio::{CallStatus, MAX_TWIML_CHARS};
@@ -52,6 +53,7 @@ pub fn router(simulator: Simulator) -> Router {
         .merge(twilio_api)
         .route("/simulator/calls/{sid}", get(transcript))
         .route("/simulator/inbound", axum::routing::post(inbound))
+        .route("/simulator/scenarios", axum::routing::post(set_scenario))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(simulator)
 }
@@ -619,4 +621,49 @@ async fn inbound(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Reply {
         .filter(|u| valid_url(u))
         .ok_or_else(|| bad(21205, "Url (the number's voice URL) is required"))?;
     json_reply(StatusCode::CREATED, sim.ring(to.as_str(), from, url))
+}
+
+/// `POST /simulator/scenarios` with `Number`, `Answer` (human, machine, busy, no-answer, failed,
+/// reject) and for a human optionally `Digits`, `Speech`, `HangupAfter`: scripts a destination.
+async fn set_scenario(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Reply {
+    let account = sim.settings().account_sid.clone();
+    authorize(&sim, &headers, &account)?;
+    let params = form(&body)?;
+    let number = first(&params, "Number").ok_or_else(|| bad(20001, "Number is required"))?;
+    let number = Endpoint::parse(number).map_err(|e| bad(21211, e.to_string()))?;
+    let answer = first(&params, "Answer").unwrap_or("human");
+    let outcome: ScenarioOutcome = serde_json::from_value(json!(answer)).map_err(|_| {
+        bad(
+            20001,
+            format!(
+                "Answer {answer:?} is not one of {}",
+                ScenarioOutcome::NAMES.join(", ")
+            ),
+        )
+    })?;
+    let hangup_after = match first(&params, "HangupAfter") {
+        Some(text) => Some(
+            text.parse::<f64>()
+                .ok()
+                .filter(|s| *s > 0.0 && s.is_finite())
+                .ok_or_else(|| {
+                    bad(
+                        20001,
+                        format!("HangupAfter {text:?} is not a number of seconds"),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let scenario = Scenario::Detailed(ScenarioDetail {
+        answer: outcome,
+        digits: first(&params, "Digits").map(str::to_owned),
+        speech: first(&params, "Speech").map(str::to_owned),
+        hangup_after,
+    });
+    sim.set_scenario(number.as_str(), scenario);
+    json_reply(
+        StatusCode::OK,
+        json!({ "number": number.as_str(), "answer": answer }),
+    )
 }

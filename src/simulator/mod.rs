@@ -121,6 +121,8 @@ struct Inner {
     next_slot: Mutex<Duration>,
     /// The base URL the API is served at, once it is; recordings' `media_url` points there.
     base_url: Mutex<Option<String>>,
+    /// Scenarios set through the API, which take precedence over the configured ones.
+    scenarios: Mutex<HashMap<String, Scenario>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -152,6 +154,7 @@ impl Simulator {
                 recordings: Mutex::new(Vec::new()),
                 next_slot: Mutex::new(Duration::ZERO),
                 base_url: Mutex::new(None),
+                scenarios: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -188,7 +191,11 @@ impl Simulator {
             speech: None,
             hangup_after: None,
         };
-        match self.inner.settings.scenarios.get(to) {
+        let scenario = lock(&self.inner.scenarios)
+            .get(to)
+            .or_else(|| self.inner.settings.scenarios.get(to))
+            .cloned();
+        match scenario.as_ref() {
             None => human,
             Some(Scenario::Outcome(outcome)) => Callee {
                 outcome: *outcome,
@@ -206,6 +213,11 @@ impl Simulator {
                 hangup_after: *hangup_after,
             },
         }
+    }
+
+    /// Sets what the callee at `number` (E.164) does from now on.
+    pub fn set_scenario(&self, number: &str, scenario: Scenario) {
+        lock(&self.inner.scenarios).insert(number.to_owned(), scenario);
     }
 
     pub(crate) fn with_call<R>(&self, sid: &str, f: impl FnOnce(&mut SimCall) -> R) -> Option<R> {
