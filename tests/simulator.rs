@@ -207,6 +207,17 @@ impl World {
     }
 }
 
+/// Polls `done` until it holds, for at most ten seconds.
+async fn wait_until(mut done: impl FnMut() -> bool) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the condition came true in time");
+}
+
 fn detailed(
     answer: ScenarioOutcome,
     digits: Option<&str>,
@@ -258,13 +269,7 @@ async fn a_human_presses_1_and_the_flow_hears_it() {
     );
     assert_eq!(w.kinds(&sid, "input")[0]["digits"], "1");
     // The simulator notes the final callback once the webhook has answered it.
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while w.kinds(&sid, "callback").len() < 4 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .unwrap();
+    wait_until(|| w.kinds(&sid, "callback").len() >= 4).await;
     let callbacks = w.kinds(&sid, "callback");
     assert_eq!(callbacks.len(), 4);
     assert!(
@@ -382,17 +387,12 @@ async fn the_callee_hangs_up_after_n_seconds_and_the_time_limit_applies() {
     .unwrap();
     params.time_limit = Some(10);
     let call = w.client.calls().create(&params).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while w
-            .simulator
+    wait_until(|| {
+        w.simulator
             .status(&call.sid)
-            .is_none_or(|s| !s.is_terminal())
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            .is_some_and(|s| s.is_terminal())
     })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(w.kinds(&call.sid, "hangup")[0]["by"], "time limit");
     assert!(
         w.client
@@ -420,17 +420,12 @@ async fn unparseable_twiml_ends_the_call_with_12100() {
     )
     .unwrap();
     let call = w.client.calls().create(&params).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while w
-            .simulator
+    wait_until(|| {
+        w.simulator
             .status(&call.sid)
-            .is_none_or(|s| !s.is_terminal())
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            .is_some_and(|s| s.is_terminal())
     })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(w.kinds(&call.sid, "error")[0]["code"], 12100);
 }
 
@@ -452,13 +447,7 @@ async fn calls_wait_in_the_cps_queue_and_can_be_canceled_there() {
     // One call per second leaves the queue: the fourth waits about three seconds.
     assert!(sids[3].1 >= 2500, "{:?}", sids);
     w.client.calls().cancel(&sids[3].0).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while w.simulator.status(&sids[3].0) != Some(CallStatus::Canceled) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap();
+    wait_until(|| w.simulator.status(&sids[3].0) == Some(CallStatus::Canceled)).await;
 }
 
 #[tokio::test]
@@ -474,36 +463,19 @@ async fn a_live_call_can_be_redirected_and_hung_up_through_the_api() {
     )
     .unwrap();
     let call = w.client.calls().create(&params).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while !w.kinds(&call.sid, "pause").iter().any(|_| true) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap();
+    wait_until(|| !w.kinds(&call.sid, "pause").is_empty()).await;
     let redirect = UpdateCall::redirect(CallInstructions::Twiml(
         "<Response><Say>Redirected.</Say><Pause length=\"600\"/></Response>".into(),
     ));
     w.client.calls().update(&call.sid, &redirect).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while !w
-            .kinds(&call.sid, "say")
+    wait_until(|| {
+        w.kinds(&call.sid, "say")
             .iter()
             .any(|s| s["text"] == "Redirected.")
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
     })
-    .await
-    .unwrap();
+    .await;
     w.client.calls().hang_up(&call.sid).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while w.simulator.status(&call.sid) != Some(CallStatus::Completed) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap();
+    wait_until(|| w.simulator.status(&call.sid) == Some(CallStatus::Completed)).await;
     let err = w.client.calls().hang_up(&call.sid).await.unwrap_err();
     assert_eq!(err.code(), Some(21220));
 }
@@ -638,13 +610,7 @@ async fn listing_pages_through_calls_and_recordings_work_end_to_end() {
     };
     let listed: Vec<_> = w.client.calls().list(&filter).collect().await;
     assert_eq!(listed.len(), 4, "three pages of two, one and nothing");
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while w.simulator.status(&recorded.sid) != Some(CallStatus::Completed) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap();
+    wait_until(|| w.simulator.status(&recorded.sid) == Some(CallStatus::Completed)).await;
     let recordings: Vec<_> = w
         .client
         .recordings()
@@ -691,13 +657,7 @@ async fn the_simulator_rings_our_number_and_the_inbound_flow_answers() {
     );
     let sid = call["sid"].as_str().unwrap().to_owned();
     assert_eq!(call["direction"], "inbound");
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while w.simulator.status(&sid) != Some(CallStatus::Completed) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap();
+    wait_until(|| w.simulator.status(&sid) == Some(CallStatus::Completed)).await;
     let said: Vec<String> = w
         .kinds(&sid, "say")
         .iter()
@@ -790,13 +750,7 @@ async fn duplicated_and_reordered_callbacks_still_give_each_event_once_in_order(
                 .filter_map(|c| c["sequence"].as_str().map(str::to_owned))
                 .collect()
         };
-        tokio::time::timeout(Duration::from_secs(5), async {
-            while sequences(&w).len() < expected {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-        .await
-        .unwrap();
+        wait_until(|| sequences(&w).len() >= expected).await;
         let sent = sequences(&w);
         if faults.duplicate_callbacks > 0.0 {
             assert_eq!(sent, vec!["0", "0", "1", "1", "2", "2", "3", "3"]);
