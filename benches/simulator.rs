@@ -60,6 +60,7 @@ fn main() {
             cps: 1_000_000.0,
             scenarios: HashMap::new(),
             faults: FaultsConfig::default(),
+            numbers: Vec::new(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

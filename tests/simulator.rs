@@ -129,6 +129,7 @@ async fn world_with(speed: f64, scenarios: &[(&str, Scenario)], faults: FaultsCo
             .map(|(n, s)| ((*n).to_owned(), s.clone()))
             .collect(),
         faults,
+        numbers: Vec::new(),
     });
     let base = serve(projectx::simulator::router(simulator.clone())).await;
     let client =
@@ -899,4 +900,29 @@ async fn scenarios_can_be_set_through_the_api() {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn a_caller_id_that_is_not_the_accounts_is_refused_with_21210() {
+    let simulator = Simulator::new(SimulatorSettings {
+        account_sid: ACCOUNT.into(),
+        auth_token: SecretString::from(TOKEN),
+        numbers: vec!["+15005550006".into()],
+        ..SimulatorSettings::default()
+    });
+    let base = serve(projectx::simulator::router(simulator.clone())).await;
+    let client =
+        TwilioClient::builder(Credentials::auth_token(ACCOUNT, SecretString::from(TOKEN)).unwrap())
+            .base_url(base)
+            .build()
+            .unwrap();
+    let twiml = || CallInstructions::Twiml("<Response/>".into());
+    let foreign = CreateCall::parse("+14155550100", "+14155550111", twiml()).unwrap();
+    assert_eq!(
+        client.calls().create(&foreign).await.unwrap_err().code(),
+        Some(21210)
+    );
+    let own = CreateCall::parse("+14155550100", "+15005550006", twiml()).unwrap();
+    assert!(client.calls().create(&own).await.is_ok());
+    assert_eq!(simulator.call_sids().len(), 1);
 }

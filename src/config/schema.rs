@@ -205,6 +205,9 @@ pub struct SimulatorConfig {
     pub scenarios: BTreeMap<String, Scenario>,
     /// Misbehaviour to test against, as Twilio sometimes misbehaves.
     pub faults: FaultsConfig,
+    /// The simulated account's own numbers; when listed, a call from any other number is
+    /// refused as Twilio refuses it (21210). Empty: every valid number may call.
+    pub numbers: Vec<String>,
 }
 
 impl Default for SimulatorConfig {
@@ -213,6 +216,7 @@ impl Default for SimulatorConfig {
             speed: 1.0,
             scenarios: BTreeMap::new(),
             faults: FaultsConfig::default(),
+            numbers: Vec::new(),
         }
     }
 }

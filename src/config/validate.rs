@@ -311,6 +311,12 @@ fn numbers_and_simulator(config: &Config, at: &mut At<'_>, out: &mut Collector) 
             Some("1.0 is real time; 60 runs a minute per second".to_owned()),
         );
     }
+    for (i, number) in sim.numbers.iter().enumerate() {
+        let path = format!("simulator.numbers[{i}]");
+        if let Err(e) = PhoneNumber::parse_in(number, region) {
+            out.error(&path, at(&path), e.to_string(), Some(E164_HINT.to_owned()));
+        }
+    }
     let f = &sim.faults;
     for (name, p) in [
         ("rate_limit", f.rate_limit),

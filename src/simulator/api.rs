@@ -189,8 +189,9 @@ fn bad(code: u32, message: impl Into<String>) -> ApiError {
     error(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// Checks a create request as Twilio does, with Twilio's codes.
-fn call_params(params: &Params) -> Result<CallParams, ApiError> {
+/// Checks a create request as Twilio does, with Twilio's codes; `numbers` are the account's
+/// own (empty: any caller ID).
+fn call_params(params: &Params, numbers: &[String]) -> Result<CallParams, ApiError> {
     let to = first(params, "To")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| bad(21201, "No 'To' number is specified"))?;
@@ -204,6 +205,14 @@ fn call_params(params: &Params) -> Result<CallParams, ApiError> {
         .filter(|f| !f.is_empty())
         .ok_or_else(|| bad(21212, "No 'From' number is specified"))?;
     let from = Endpoint::parse(from).map_err(|_| bad(21212, format!("The 'From' number {from} is not a valid phone number, shortcode, or alphanumeric sender ID.")))?;
+    if from.is_phone() && !numbers.is_empty() && !numbers.iter().any(|n| n == from.as_str()) {
+        return Err(bad(
+            21210,
+            format!(
+                "The source phone number provided, {from}, is not yet verified for your account."
+            ),
+        ));
+    }
     let url = first(params, "Url").map(str::to_owned);
     let twiml = first(params, "Twiml").map(str::to_owned);
     if url.is_none() && twiml.is_none() && first(params, "ApplicationSid").is_none() {
@@ -294,7 +303,7 @@ async fn create_call(
     body: Bytes,
 ) -> Reply {
     authorize(&sim, &headers, &account)?;
-    let params = match form(&body).and_then(|p| call_params(&p)) {
+    let params = match form(&body).and_then(|p| call_params(&p, &sim.settings().numbers)) {
         Ok(p) => p,
         Err(r) => return Err(r),
     };

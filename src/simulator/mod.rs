@@ -39,6 +39,8 @@ pub struct SimulatorSettings {
     /// Destination (E.164) → what the callee does.
     pub scenarios: HashMap<String, Scenario>,
     pub faults: FaultsConfig,
+    /// The account's own numbers (E.164); empty accepts every valid caller ID.
+    pub numbers: Vec<String>,
 }
 
 impl SimulatorSettings {
@@ -69,6 +71,13 @@ impl SimulatorSettings {
                 })
                 .collect(),
             faults: config.simulator.faults,
+            numbers: config
+                .simulator
+                .numbers
+                .iter()
+                .filter_map(|n| PhoneNumber::parse_in(n, region).ok())
+                .map(|n| n.as_e164().to_owned())
+                .collect(),
         }
     }
 }
@@ -82,6 +91,7 @@ impl Default for SimulatorSettings {
             cps: 1.0,
             scenarios: HashMap::new(),
             faults: FaultsConfig::default(),
+            numbers: Vec::new(),
         }
     }
 }
