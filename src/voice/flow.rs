@@ -124,6 +124,10 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
 
 /// Marks phone numbers, dates, times, amounts and numbers in `clause`.
 pub(crate) fn interpret(clause: &str, google: bool) -> Vec<Ssml> {
+    // Every pattern needs a digit: most clauses have none and skip the regexes.
+    if !clause.bytes().any(|b| b.is_ascii_digit()) {
+        return vec![Ssml::Text(clause.to_owned())];
+    }
     let mut matches: Vec<(usize, usize, &Pattern)> = Vec::new();
     for pattern in PATTERNS.iter().filter(|p| google || !p.google_only) {
         for m in pattern.regex.find_iter(clause) {
