@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 macro_rules! event_kinds {
     ($($variant:ident = $name:literal),+ $(,)?) => {
         /// What happened.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum EventKind { $($variant),+ }
 
         impl EventKind {

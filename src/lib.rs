@@ -6,6 +6,8 @@ pub mod config;
 pub mod events;
 pub mod phone;
 pub mod runtime;
+pub mod schedule;
+pub mod script;
 pub mod server;
 pub mod simulator;
 pub mod twilio;

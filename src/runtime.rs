@@ -9,14 +9,23 @@ use std::time::Duration;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::sync::watch;
 
-use crate::calls::{CallTracker, Reconciler, StatusSource, TrackerSettings};
+use std::path::PathBuf;
+
+use crate::calls::{
+    CallTracker, Dialer, DialerSettings, Reconciler, StatusSource, TrackerSettings,
+};
 use crate::config::{Config, Mode};
 use crate::events::{EventBus, EventKind};
 use crate::phone::PhoneNumber;
+use crate::script::lua::LuaHost;
+use crate::script::{HostContext, ScriptError, ScriptLimits, ScriptWatcher, Scripts};
 use crate::server::{self, MessageFlows, RequestValidator, ServerState, WebhookSettings};
 use crate::simulator::{Simulator, SimulatorSettings};
 use crate::twilio::{Credentials, TwilioApi, TwilioClient};
 use crate::voice::VoiceBook;
+
+/// The caller ID of simulated calls when none is configured (Twilio's test number).
+pub const SIMULATED_CALLER_ID: &str = "+15005550006";
 
 /// How often live calls are fetched when Twilio cannot reach us.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -80,6 +89,8 @@ pub struct Runtime {
     pub bus: EventBus,
     pub tracker: Arc<CallTracker>,
     pub api: Option<Arc<dyn TwilioApi>>,
+    pub dialer: Dialer,
+    pub scripts: Arc<Scripts>,
     pub state: Arc<ServerState>,
 }
 
@@ -97,7 +108,7 @@ impl Runtime {
         let tracker = Arc::new(CallTracker::new(bus.clone(), TrackerSettings::default()));
         let voices =
             VoiceBook::from_config(config).map_err(|(path, e)| RuntimeError::Voice(path, e))?;
-        let api: Option<Arc<dyn TwilioApi>> = Some(Arc::new(twilio.client.clone()));
+        let api: Arc<dyn TwilioApi> = Arc::new(twilio.client.clone());
         let simulating = twilio.simulator.is_some();
         let inbound: HashMap<String, String> = config
             .inbound
@@ -107,34 +118,118 @@ impl Runtime {
                 Some((number.as_e164().to_owned(), flow.clone()))
             })
             .collect();
+        // The simulator reaches this server directly on its listening address.
+        let public_url = config
+            .server
+            .public_url
+            .clone()
+            .or_else(|| simulating.then(|| format!("http://{}", config.server.listen)));
+        // Twilio signs webhooks with the auth token, even for accounts that call with API keys;
+        // the simulator signs with its own.
+        let validator = match &twilio.simulator {
+            Some(sim) => Some(RequestValidator::new(sim.settings().auth_token.clone())),
+            None => config.twilio.auth_token.clone().map(RequestValidator::new),
+        };
+        let dialer = Dialer::new(
+            api.clone(),
+            tracker.clone(),
+            voices.clone(),
+            DialerSettings {
+                from: config.twilio.from_number.clone().or_else(|| {
+                    // The simulator accepts any caller ID; Twilio's test number stands in.
+                    simulating.then(|| SIMULATED_CALLER_ID.to_owned())
+                }),
+                region: config.twilio.region().to_owned(),
+                public_url: public_url.clone(),
+                agent_flows: config
+                    .agents
+                    .iter()
+                    .filter_map(|(name, agent)| Some((name.clone(), agent.flow.clone()?)))
+                    .collect(),
+            },
+        );
+        let mut ctx = HostContext::new(bus.clone(), voices.clone());
+        ctx.dialer = Some(dialer.clone());
+        ctx.validator = validator.clone();
+        ctx.limits = ScriptLimits {
+            max_instructions: config.runtime.sandbox.max_instructions,
+            max_memory_bytes: usize::try_from(config.runtime.sandbox.max_memory_mb)
+                .unwrap_or(usize::MAX / (1024 * 1024))
+                .saturating_mul(1024 * 1024),
+            allow_os: config.runtime.sandbox.allow_os,
+        };
+        let scripts = Arc::new(Scripts::new(
+            vec![Arc::new(LuaHost::new(ctx))],
+            bus.clone(),
+            Arc::new(MessageFlows::new(voices)),
+        ));
         let state = Arc::new(ServerState {
             settings: WebhookSettings {
-                // The simulator reaches this server directly on its listening address.
-                public_url: config
-                    .server
-                    .public_url
-                    .clone()
-                    .or_else(|| simulating.then(|| format!("http://{}", config.server.listen))),
+                public_url,
                 trust_forwarded_headers: config.server.trust_forwarded_headers,
+                fallback_line: config.runtime.flow_error_line.clone(),
                 ..WebhookSettings::default()
             },
-            // Twilio signs webhooks with the auth token, even for accounts that call with API keys;
-            // the simulator signs with its own.
-            validator: match &twilio.simulator {
-                Some(sim) => Some(RequestValidator::new(sim.settings().auth_token.clone())),
-                None => config.twilio.auth_token.clone().map(RequestValidator::new),
-            },
+            validator,
             tracker: tracker.clone(),
-            flows: Arc::new(MessageFlows::new(voices)),
+            flows: scripts.clone(),
             inbound,
             metrics: metrics_handle(),
         });
         Ok(Self {
             bus,
             tracker,
-            api,
+            api: Some(api),
+            dialer,
+            scripts,
             state,
         })
+    }
+
+    /// Loads the scripts at `paths` (the configured ones when empty) and reloads them as they
+    /// change. A script that fails to load is reported and the others run.
+    pub async fn load_scripts(
+        &self,
+        config: &Config,
+        paths: &[PathBuf],
+    ) -> Result<(Vec<ScriptError>, Option<ScriptWatcher>), ScriptError> {
+        let paths = self.script_paths(config, paths);
+        let files = self.scripts.discover(&paths)?;
+        let errors = self.scripts.load_all(&files).await;
+        let watcher = match ScriptWatcher::start(self.scripts.clone(), &paths) {
+            Ok(watcher) => Some(watcher),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the scripts; changes need a restart");
+                None
+            }
+        };
+        Ok((errors, watcher))
+    }
+
+    /// Explicit paths, else the configured ones that exist (the default `scripts` may not).
+    pub fn script_paths(&self, config: &Config, paths: &[PathBuf]) -> Vec<PathBuf> {
+        if !paths.is_empty() {
+            return paths.to_vec();
+        }
+        let base = config
+            .source
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        config
+            .runtime
+            .scripts
+            .iter()
+            .map(|p| {
+                if p.is_absolute() {
+                    p.clone()
+                } else {
+                    base.join(p)
+                }
+            })
+            .filter(|p| p.exists())
+            .collect()
     }
 
     /// Serves webhooks on `listen` and keeps call status current until `shutdown` resolves.
@@ -147,6 +242,17 @@ impl Runtime {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| RuntimeError::Listen { addr, source })?;
+        self.run_on(listener, config, shutdown).await
+    }
+
+    /// [`Runtime::run`] on a listener already bound (to `server.listen`).
+    pub async fn run_on(
+        self,
+        listener: tokio::net::TcpListener,
+        config: &Config,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), RuntimeError> {
+        let addr = listener.local_addr().unwrap_or(config.server.listen);
         let (stop, stopped) = watch::channel(false);
         if self.state.validator.is_none() {
             tracing::warn!(
@@ -171,6 +277,7 @@ impl Runtime {
             None => tracing::warn!("no Twilio API to follow calls with"),
         }
         tokio::spawn(log_events(self.bus.clone()));
+        tokio::spawn(self.scripts.clone().dispatch_events());
         tracing::info!(%addr, public_url = ?config.server.public_url, "webhook server listening");
         let app = server::router(self.state.clone());
         let result = server::serve(listener, app, shutdown).await;

@@ -37,9 +37,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Start the runtime: the webhook server and call-status tracking.
-    #[command(after_help = "Example:\n  projectx run --config projectx.yaml")]
-    Run,
+    /// Start the runtime: scripts (hot-reloaded), their schedules, the webhook server.
+    #[command(
+        after_help = "Examples:\n  projectx run                          # the scripts of runtime.scripts\n  projectx run scripts/survey.lua --until-idle\n  projectx run scripts/ --for 10m"
+    )]
+    Run(run::RunArgs),
     /// Validate the configuration without calling anyone.
     #[command(after_help = "Example:\n  projectx check --config projectx.yaml")]
     Check(check::CheckArgs),
@@ -67,7 +69,7 @@ pub fn main() -> ExitCode {
     init_logging();
     let code = match cli.command {
         Command::Check(ref args) => check::run(&cli, args),
-        Command::Run => run_async(run::run(&cli)),
+        Command::Run(ref args) => run_async(run::run(&cli, args)),
         Command::Call(ref args) => run_async(call::run(&cli, args)),
         Command::Voices(ref command) => voices::run(&cli, command),
         Command::Twiml(ref args) => voices::twiml(&cli, args),

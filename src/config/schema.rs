@@ -103,6 +103,9 @@ pub struct RuntimeConfig {
     /// Where campaigns, attempts and the audit log are kept.
     pub store: String,
     pub mode: Mode,
+    /// What a caller hears when a flow fails, before the call ends.
+    pub flow_error_line: String,
+    pub sandbox: SandboxConfig,
 }
 
 impl Default for RuntimeConfig {
@@ -111,6 +114,33 @@ impl Default for RuntimeConfig {
             scripts: vec![PathBuf::from("scripts")],
             store: "sqlite://projectx.db".to_owned(),
             mode: Mode::Auto,
+            flow_error_line: DEFAULT_FLOW_ERROR_LINE.to_owned(),
+            sandbox: SandboxConfig::default(),
+        }
+    }
+}
+
+pub const DEFAULT_FLOW_ERROR_LINE: &str =
+    "We are sorry, this call cannot be completed right now. Goodbye.";
+
+/// Limits on every script.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxConfig {
+    /// Instructions a script may run without yielding; stops endless loops.
+    pub max_instructions: u64,
+    /// Memory per script state, in MiB.
+    pub max_memory_mb: u64,
+    /// Allows `os.execute`, `io.popen`, `os.remove` and friends.
+    pub allow_os: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            max_instructions: 50_000_000,
+            max_memory_mb: 256,
+            allow_os: false,
         }
     }
 }

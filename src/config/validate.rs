@@ -144,6 +144,34 @@ fn runtime(config: &Config, at: &mut At<'_>, out: &mut Collector) {
             Some("use sqlite://projectx.db (a file) or sqlite::memory:".to_owned()),
         );
     }
+    let sandbox = &config.runtime.sandbox;
+    if sandbox.max_instructions < 100_000 {
+        out.error(
+            "runtime.sandbox.max_instructions",
+            at("runtime.sandbox.max_instructions"),
+            format!(
+                "{} is too small for any script to load",
+                sandbox.max_instructions
+            ),
+            Some("the default is 50000000".to_owned()),
+        );
+    }
+    if !(1..=65_536).contains(&sandbox.max_memory_mb) {
+        out.error(
+            "runtime.sandbox.max_memory_mb",
+            at("runtime.sandbox.max_memory_mb"),
+            format!("{} MiB is outside 1-65536", sandbox.max_memory_mb),
+            Some("the default is 256".to_owned()),
+        );
+    }
+    if config.runtime.flow_error_line.trim().is_empty() {
+        out.error(
+            "runtime.flow_error_line",
+            at("runtime.flow_error_line"),
+            "is empty: a caller whose flow fails would hear silence",
+            None,
+        );
+    }
     if config.runtime.scripts.is_empty() {
         out.error(
             "runtime.scripts",

@@ -37,6 +37,8 @@ pub struct WebhookSettings {
     pub max_body_bytes: usize,
     /// A flow that has not answered by then gets a polite fallback (Twilio waits 15 s at most).
     pub flow_deadline: Duration,
+    /// What a caller hears when no flow can answer, or the flow failed.
+    pub fallback_line: String,
 }
 
 impl Default for WebhookSettings {
@@ -46,6 +48,7 @@ impl Default for WebhookSettings {
             trust_forwarded_headers: false,
             max_body_bytes: MAX_BODY_BYTES,
             flow_deadline: Duration::from_secs(10),
+            fallback_line: crate::config::DEFAULT_FLOW_ERROR_LINE.to_owned(),
         }
     }
 }

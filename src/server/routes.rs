@@ -17,9 +17,6 @@ use crate::twiml::VoiceResponse;
 
 type AppState = State<Arc<ServerState>>;
 
-/// What a caller hears when no flow can answer.
-const FALLBACK_LINE: &str = "We are sorry, this call cannot be completed right now. Goodbye.";
-
 fn ok() -> Response {
     StatusCode::OK.into_response()
 }
@@ -148,7 +145,7 @@ pub(crate) async fn inbound(State(state): AppState, uri: Uri, signed: Signed) ->
     let Some(flow) = flow else {
         tracing::warn!(call_sid = %sid, called, "inbound call to a number with no flow; declined politely");
         let mut response = VoiceResponse::new();
-        response.say(FALLBACK_LINE);
+        response.say(state.settings.fallback_line.as_str());
         response.hangup();
         return twiml(&response);
     };
@@ -227,7 +224,7 @@ async fn answer(state: &ServerState, request: FlowRequest) -> Response {
         .bus()
         .publish(Event::other(EventKind::ScriptError, data));
     let mut response = VoiceResponse::new();
-    response.say(FALLBACK_LINE);
+    response.say(state.settings.fallback_line.as_str());
     response.hangup();
     twiml(&response)
 }

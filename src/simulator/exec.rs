@@ -275,12 +275,21 @@ impl Runner<'_> {
         }
     }
 
+    /// A URL as Twilio reads it: relative ones against the document they came in.
+    fn resolve(&self, target: &str) -> String {
+        self.current_url
+            .as_deref()
+            .and_then(|base| url::Url::parse(base).ok())
+            .and_then(|base| base.join(target).ok())
+            .map_or_else(|| target.to_owned(), |u| u.to_string())
+    }
+
     /// Where an action goes: the attribute, else the current document (as Twilio does).
     fn action(&self, node: &Node, extra: Vec<(String, String)>) -> Option<Next> {
-        let url = node
-            .attr("action")
-            .map(str::to_owned)
-            .or_else(|| self.current_url.clone())?;
+        let url = match node.attr("action") {
+            Some(action) => self.resolve(action),
+            None => self.current_url.clone()?,
+        };
         let method = node.attr("method").unwrap_or("POST").to_owned();
         Some(Next::Fetch { url, method, extra })
     }
@@ -399,7 +408,7 @@ impl Runner<'_> {
                     .map(Step::Next)
             }
             "Redirect" => {
-                let url = verb.text.trim().to_owned();
+                let url = self.resolve(verb.text.trim());
                 self.note("redirect", json!({ "url": url }));
                 let method = verb.attr("method").unwrap_or("POST").to_owned();
                 Some(Step::Next(Next::Fetch {

@@ -101,6 +101,22 @@ impl Element {
         self.text.as_deref()
     }
 
+    /// The child at `index` of [`Element::children`], when it is an element.
+    pub fn child_mut(&mut self, index: usize) -> Option<&mut Element> {
+        match self.children.get_mut(index)? {
+            Child::Element(e) => Some(e),
+            Child::Text(_) => None,
+        }
+    }
+
+    /// The child elements, without the text between them.
+    pub fn into_children(self) -> impl Iterator<Item = Element> {
+        self.children.into_iter().filter_map(|c| match c {
+            Child::Element(e) => Some(e),
+            Child::Text(_) => None,
+        })
+    }
+
     pub fn children(&self) -> &[Child] {
         &self.children
     }

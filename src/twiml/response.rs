@@ -78,6 +78,16 @@ impl VoiceResponse {
         self.root
     }
 
+    /// The root and its library class, for [`super::nest`].
+    pub fn root_mut(&mut self) -> (&mut Element, &'static str) {
+        (&mut self.root, super::schema::ROOT_CLASS)
+    }
+
+    /// Whether no verb has been added.
+    pub fn is_empty(&self) -> bool {
+        self.root.children().is_empty()
+    }
+
     /// The document with the XML declaration.
     pub fn to_xml(&self) -> String {
         self.root.to_xml()
