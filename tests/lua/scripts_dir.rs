@@ -1,1 +1,1 @@
-//! placeholder
+//! The ready-to-run scripts under `scripts/`, against the simulator.

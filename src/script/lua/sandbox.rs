@@ -33,6 +33,10 @@ impl Budget {
         self.left.store(self.limit, Ordering::Relaxed);
     }
 
+    fn exhausted(&self) -> bool {
+        self.left.load(Ordering::Relaxed) <= 0
+    }
+
     fn spend(&self) -> mlua::Result<VmState> {
         // Once exhausted it stays exhausted, so `pcall` in a loop cannot escape.
         if self
@@ -64,10 +68,34 @@ pub(crate) fn new_state(limits: &ScriptLimits, budget: Arc<Budget>) -> mlua::Res
     // The safe constructor also refuses native modules (`package.loadlib`, C searchers).
     let lua = Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())?;
     lua.set_memory_limit(limits.max_memory_bytes)?;
+    let spender = budget.clone();
     lua.set_global_hook(
         HookTriggers::new().every_nth_instruction(HOOK_EVERY),
-        move |_, _| budget.spend(),
+        move |_, _| spender.spend(),
     )?;
+    // Whatever catches errors re-raises the budget's, so a loop around `pcall` cannot outlive it.
+    let exhausted = lua.create_function(move |_, ()| Ok(budget.exhausted()))?;
+    lua.load(
+        r#"
+        local exhausted, raw_pcall, raw_xpcall, raw_resume = ...
+        local function check(ok, ...)
+          if not ok and exhausted() then error((...), 0) end
+          return ok, ...
+        end
+        pcall = function(...) return check(raw_pcall(...)) end
+        xpcall = function(...) return check(raw_xpcall(...)) end
+        coroutine.resume = function(...) return check(raw_resume(...)) end
+        "#,
+    )
+    .set_name("=sandbox")
+    .call::<()>((
+        exhausted,
+        lua.globals().get::<mlua::Function>("pcall")?,
+        lua.globals().get::<mlua::Function>("xpcall")?,
+        lua.globals()
+            .get::<mlua::Table>("coroutine")?
+            .get::<mlua::Function>("resume")?,
+    ))?;
     let globals = lua.globals();
     if !limits.allow_os {
         for (library, name) in OS_FUNCTIONS {
@@ -110,5 +138,47 @@ pub(crate) fn describe(error: &mlua::Error, limits: &ScriptLimits) -> String {
             format!("{context}: {}", describe(cause, limits))
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(max_instructions: u64) -> (Lua, Arc<Budget>) {
+        let limits = ScriptLimits {
+            max_instructions,
+            ..ScriptLimits::default()
+        };
+        let budget = Budget::new(max_instructions);
+        (new_state(&limits, budget.clone()).unwrap(), budget)
+    }
+
+    #[test]
+    fn an_endless_loop_runs_out_of_instructions_in_any_thread() {
+        let (lua, budget) = state(1_000_000);
+        budget.refill();
+        let err = lua.load("while true do end").exec().unwrap_err();
+        assert!(
+            err.to_string().contains("instructions without yielding"),
+            "{err}"
+        );
+        budget.refill();
+        let func = lua.load("while true do end").into_function().unwrap();
+        let thread = lua.create_thread(func).unwrap();
+        let err = thread.resume::<()>(()).unwrap_err();
+        assert!(
+            err.to_string().contains("instructions without yielding"),
+            "{err}"
+        );
+        budget.refill();
+        let err = lua
+            .load("while true do pcall(function() while true do end end) end")
+            .exec()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("instructions without yielding"),
+            "{err}"
+        );
     }
 }
