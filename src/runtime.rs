@@ -118,12 +118,13 @@ impl Runtime {
                 Some((number.as_e164().to_owned(), flow.clone()))
             })
             .collect();
-        // The simulator reaches this server directly on its listening address.
-        let public_url = config
-            .server
-            .public_url
-            .clone()
-            .or_else(|| simulating.then(|| format!("http://{}", config.server.listen)));
+        // The simulator reaches this server directly on its listening address, whatever
+        // public URL real Twilio would use.
+        let public_url = if simulating {
+            Some(format!("http://{}", config.server.listen))
+        } else {
+            config.server.public_url.clone()
+        };
         // Twilio signs webhooks with the auth token, even for accounts that call with API keys;
         // the simulator signs with its own.
         let validator = match &twilio.simulator {
@@ -193,7 +194,7 @@ impl Runtime {
         config: &Config,
         paths: &[PathBuf],
     ) -> Result<(Vec<ScriptError>, Option<ScriptWatcher>), ScriptError> {
-        let paths = self.script_paths(config, paths);
+        let paths = configured_script_paths(config, paths);
         let files = self.scripts.discover(&paths)?;
         let errors = self.scripts.load_all(&files).await;
         let watcher = match ScriptWatcher::start(self.scripts.clone(), &paths) {
@@ -204,32 +205,6 @@ impl Runtime {
             }
         };
         Ok((errors, watcher))
-    }
-
-    /// Explicit paths, else the configured ones that exist (the default `scripts` may not).
-    pub fn script_paths(&self, config: &Config, paths: &[PathBuf]) -> Vec<PathBuf> {
-        if !paths.is_empty() {
-            return paths.to_vec();
-        }
-        let base = config
-            .source
-            .as_deref()
-            .and_then(std::path::Path::parent)
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
-        config
-            .runtime
-            .scripts
-            .iter()
-            .map(|p| {
-                if p.is_absolute() {
-                    p.clone()
-                } else {
-                    base.join(p)
-                }
-            })
-            .filter(|p| p.exists())
-            .collect()
     }
 
     /// Serves webhooks on `listen` and keeps call status current until `shutdown` resolves.
@@ -261,7 +236,7 @@ impl Runtime {
         }
         match &self.api {
             Some(api) => {
-                let source = match &config.server.public_url {
+                let source = match &self.state.settings.public_url {
                     Some(_) => StatusSource::Callbacks {
                         quiet_after: QUIET_AFTER,
                     },
@@ -304,4 +279,31 @@ async fn log_events(bus: EventBus) {
             }
         }
     }
+}
+
+/// Explicit paths, else the configured ones (relative to the configuration file) that exist:
+/// the default `scripts` directory may not.
+pub fn configured_script_paths(config: &Config, paths: &[PathBuf]) -> Vec<PathBuf> {
+    if !paths.is_empty() {
+        return paths.to_vec();
+    }
+    let base = config
+        .source
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    config
+        .runtime
+        .scripts
+        .iter()
+        .map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                base.join(p)
+            }
+        })
+        .filter(|p| p.exists())
+        .collect()
 }

@@ -3,28 +3,43 @@
 use clap::Args;
 use serde_json::json;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use super::{Cli, EXIT_USAGE};
 use crate::config::{self, Problem, Severity};
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// Script files or directories to check too (default: runtime.scripts).
+    pub paths: Vec<PathBuf>,
+}
 
-pub fn run(cli: &Cli, _args: &CheckArgs) -> u8 {
+pub fn run(cli: &Cli, args: &CheckArgs) -> u8 {
     let (problems, ok, summary) = match config::load(cli.config.as_deref()) {
         Ok(mut loaded) => {
             loaded.warnings.extend(voice_warnings(&loaded.config));
-            let mode = loaded.config.effective_mode();
-            let source = loaded
-                .config
-                .source
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "built-in defaults".to_owned());
-            (
-                loaded.warnings,
-                true,
-                format!("{source}: ok ({mode:?} mode)").to_lowercase(),
-            )
+            let script_problems =
+                super::run_async_value(check_scripts(&loaded.config, &args.paths));
+            let failed = script_problems.iter().any(Problem::is_error);
+            loaded.warnings.extend(script_problems);
+            if failed {
+                let count = loaded.warnings.iter().filter(|p| p.is_error()).count();
+                (loaded.warnings, false, format!("{count} error(s)"))
+            } else {
+                let mode = loaded.config.effective_mode();
+                let source = loaded
+                    .config
+                    .source
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "built-in defaults".to_owned());
+                (
+                    loaded.warnings,
+                    true,
+                    format!("{source}: ok ({mode:?} mode)").to_lowercase(),
+                )
+            }
         }
         Err(e) => (e.problems, false, String::new()),
     };
@@ -77,4 +92,51 @@ fn voice_warnings(config: &crate::config::Config) -> Vec<Problem> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// Loads each script in a state of its own, with no Twilio and no timers started: syntax,
+/// event names, cron strings and argument errors at the top level all show up.
+async fn check_scripts(config: &crate::config::Config, paths: &[PathBuf]) -> Vec<Problem> {
+    let voices = crate::voice::VoiceBook::from_config(config).unwrap_or_default();
+    let bus = crate::events::EventBus::new();
+    let ctx = crate::script::HostContext::new(bus.clone(), voices);
+    let scripts = crate::script::Scripts::new(
+        vec![Arc::new(crate::script::lua::LuaHost::new(ctx))],
+        bus,
+        Arc::new(crate::server::MessageFlows::default()),
+    );
+    let paths = crate::runtime::configured_script_paths(config, paths);
+    let files = match scripts.discover(&paths) {
+        Ok(files) => files,
+        Err(e) => return vec![script_problem(&e)],
+    };
+    let mut problems = Vec::new();
+    for file in &files {
+        if let Err(e) = scripts.load(file).await {
+            problems.push(script_problem(&e));
+        }
+    }
+    problems
+}
+
+fn script_problem(error: &crate::script::ScriptError) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        file: Some(error.file.clone()),
+        position: error.line.map(|line| crate::config::Position {
+            line: u64::from(line),
+            column: 1,
+        }),
+        path: "script".to_owned(),
+        // The position is shown already; the interpreter's copy of it would repeat it.
+        message: match error.line {
+            Some(line) => error
+                .message
+                .trim_start_matches("runtime error: ")
+                .trim_start_matches(&format!("{}:{line}: ", error.file.display()))
+                .to_owned(),
+            None => error.message.clone(),
+        },
+        hint: None,
+    }
 }

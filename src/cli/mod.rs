@@ -78,6 +78,21 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Runs `future` on a runtime of its own, for the synchronous commands that need one.
+pub(crate) fn run_async_value<T: Default>(future: impl std::future::Future<Output = T>) -> T {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(future),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            T::default()
+        }
+    }
+}
+
 fn run_async(future: impl std::future::Future<Output = u8>) -> u8 {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

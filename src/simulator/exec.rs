@@ -71,13 +71,18 @@ fn parse(xml: &str) -> Result<Node, String> {
     loop {
         match reader.read_event().map_err(|e| e.to_string())? {
             Event::Start(e) => stack.push(open(&e)?),
+            // An element between two runs of text (`Hello,<break/>this`) separates their words.
             Event::Empty(e) => {
                 let node = open(&e)?;
-                stack.last_mut().ok_or("unbalanced")?.children.push(node);
+                let parent = stack.last_mut().ok_or("unbalanced")?;
+                parent.text.push(' ');
+                parent.children.push(node);
             }
             Event::End(_) => {
                 let node = stack.pop().ok_or("unbalanced")?;
-                stack.last_mut().ok_or("unbalanced")?.children.push(node);
+                let parent = stack.last_mut().ok_or("unbalanced")?;
+                parent.text.push(' ');
+                parent.children.push(node);
             }
             Event::Text(t) => {
                 let text = t.decode().map_err(|e| e.to_string())?;

@@ -1,1 +1,121 @@
-//! The ready-to-run scripts under `scripts/`, against the simulator.
+//! The ready-to-run scripts under `scripts/`, run by the `projectx` binary against the built-in
+//! simulator, judged by the transcripts it prints.
+
+use std::process::Command;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `projectx run` with the example configuration, from the repository root.
+fn run(scripts: &[&str], extra_env: &[(&str, &str)], for_how_long: &str) -> (String, String) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut args = vec!["run", "--config", "examples/projectx.yaml"];
+    args.extend_from_slice(scripts);
+    args.extend_from_slice(&["--for", for_how_long]);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_projectx"));
+    command
+        .args(&args)
+        .current_dir(root)
+        .env("PROJECTX_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("NO_COLOR", "1")
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("TWILIO_PHONE_NUMBER")
+        .env_remove("PROJECTX_CONFIG");
+    for (key, value) in extra_env {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+/// The transcript lines printed for the call to `number`.
+fn transcript_of(stdout: &str, number: &str) -> Vec<String> {
+    let mut lines = stdout.lines();
+    let mut found = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.starts_with("CA") && line.contains(&format!("-> {number} ")) {
+            found = lines
+                .by_ref()
+                .take_while(|l| l.starts_with("  "))
+                .map(|l| l.trim().splitn(2, ' ').nth(1).unwrap_or("").to_owned())
+                .collect();
+        }
+    }
+    found
+}
+
+#[test]
+fn the_reminder_schedule_runs_the_survey_once_per_number() {
+    // Every second instead of weekdays at nine; each number is still dialled once.
+    let (stdout, stderr) = run(
+        &["scripts/survey.lua", "scripts/reminders.lua"],
+        &[("REMINDERS_CRON", "* * * * * *")],
+        "4s",
+    );
+    let calls_to = |n: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("CA") && l.contains(&format!("-> {n} ")))
+            .count()
+    };
+    assert_eq!(calls_to("+14155550101"), 1, "{stdout}\n{stderr}");
+    assert_eq!(calls_to("+14155550103"), 1, "{stdout}\n{stderr}");
+    let first = transcript_of(&stdout, "+14155550101");
+    let said: Vec<&str> = first
+        .iter()
+        .filter(|l| l.starts_with("say ") || l.starts_with("input ") || l.starts_with("hangup "))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "say \"Hello Commander, this is Captain Nova from Quantum Labs.\"",
+            "say \"On a scale of 1 to 5, how smooth was your last timeline jump? Press a number or say it.\"",
+            "input {\"digits\":\"1\"}",
+            "say \"Sorry to hear that. In a few words, what went wrong?\"",
+            "say \"Press 1 to hear from us again, or 9 to never be called again.\"",
+            "input {\"digits\":\"1\"}",
+            "say \"Thank you. Your answer is recorded in the timeline. Goodbye.\"",
+            "hangup {\"by\":\"hangup\"}",
+        ],
+        "{stdout}"
+    );
+    // This callee says "yes please", which is no rating.
+    let second = transcript_of(&stdout, "+14155550103");
+    assert!(
+        second.contains(&"input {\"speech\":\"yes please\"}".to_owned()),
+        "{second:?}"
+    );
+    assert!(
+        second.contains(
+            &"say \"We did not catch that. We will try again another day. Goodbye.\"".to_owned()
+        ),
+        "{second:?}"
+    );
+    assert!(stderr.contains("scripts loaded"), "{stderr}");
+}
+
+#[test]
+fn the_shipped_scripts_check_clean() {
+    let output = Command::new(env!("CARGO_BIN_EXE_projectx"))
+        .args(["check", "--config", "examples/projectx.yaml", "scripts"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

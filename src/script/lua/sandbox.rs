@@ -137,6 +137,7 @@ pub(crate) fn describe(error: &mlua::Error, limits: &ScriptLimits) -> String {
         mlua::Error::WithContext { context, cause } => {
             format!("{context}: {}", describe(cause, limits))
         }
+        mlua::Error::RuntimeError(message) => message.clone(),
         other => other.to_string(),
     }
 }
