@@ -46,7 +46,7 @@ fn transcript_of(stdout: &str, number: &str) -> Vec<String> {
             found = lines
                 .by_ref()
                 .take_while(|l| l.starts_with("  "))
-                .map(|l| l.trim().splitn(2, ' ').nth(1).unwrap_or("").to_owned())
+                .map(|l| l.trim().split_once(' ').map_or("", |x| x.1).to_owned())
                 .collect();
         }
     }
