@@ -259,6 +259,19 @@ impl EventBus {
         self.inner.dropped.load(Ordering::Relaxed)
     }
 
+    /// Events waiting in the fullest subscriber's queue: how far the slowest consumer is behind.
+    pub fn backlog(&self) -> usize {
+        let subscribers = match self.inner.subscribers.read() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        subscribers
+            .iter()
+            .map(|s| s.tx.max_capacity() - s.tx.capacity())
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn subscriber_count(&self) -> usize {
         match self.inner.subscribers.read() {
             Ok(s) => s.len(),
