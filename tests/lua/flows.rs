@@ -55,3 +55,35 @@ async fn a_straight_line_flow_says_gathers_and_hangs_up() {
     );
     assert_eq!(world.runtime.scripts.active_flows(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn make_call_takes_a_twiml_builder_and_calls_list_finds_the_call() {
+    let world = World::new().await;
+    world
+        .load(
+            "raw.lua",
+            r#"
+twilio.on("campaign.progress", function()
+  local call, err = twilio.make_call{ to = "+14155550101", twiml = twiml.response():say("Hi"):hangup() }
+  local listed, lerr = twilio.calls.list{ to = "+14155550101", limit = 5 }
+  local recordings, rerr = twilio.recordings.list{ limit = 5 }
+  local f = io.open(OUT, "a")
+  f:write(tostring(call and call.sid), " ", tostring(err), " ", #listed, " ", listed[1].sid, " ", #recordings, "\n")
+  f:close()
+end)
+"#,
+        )
+        .await
+        .unwrap();
+    world.runtime.bus.publish(projectx::events::Event::other(
+        projectx::events::EventKind::CampaignProgress,
+        serde_json::Map::new(),
+    ));
+    let line = world.out_lines(1).await.remove(0);
+    let parts: Vec<&str> = line.split(' ').collect();
+    assert!(parts[0].starts_with("CA"), "{line}");
+    assert_eq!(parts[1], "nil", "{line}");
+    assert_eq!(parts[2], "1", "{line}");
+    assert_eq!(parts[3], parts[0], "{line}");
+    assert_eq!(parts[4], "0", "{line}");
+}

@@ -133,6 +133,23 @@ fn flatten(
     }
 }
 
+/// The first `limit` (default 50) items of a listing, or `nil, err` at the first failure.
+async fn first_items<T: serde::Serialize>(
+    lua: &Lua,
+    stream: futures_util::stream::BoxStream<'_, Result<T, TwilioError>>,
+    limit: Option<usize>,
+) -> mlua::Result<(Value, Value)> {
+    let mut stream = stream.take(limit.unwrap_or(50));
+    let mut items = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(item) => items.push(item),
+            Err(error) => return Ok((Value::Nil, Value::Table(error_table(lua, &error)?))),
+        }
+    }
+    Ok((to_lua(lua, &items)?, Value::Nil))
+}
+
 fn register_calls(lua: &Lua) -> mlua::Result<Table> {
     let calls = lua.create_table()?;
     calls.set(
@@ -156,18 +173,8 @@ fn register_calls(lua: &Lua) -> mlua::Result<Table> {
                 status: options.status,
                 ..CallFilter::default()
             };
-            let limit = options.limit.unwrap_or(50);
-            let mut stream = dialer.api().list_calls(&filter).take(limit);
-            let mut items = Vec::new();
-            while let Some(item) = stream.next().await {
-                match item {
-                    Ok(call) => items.push(call),
-                    Err(error) => {
-                        return Ok((Value::Nil, Value::Table(error_table(&lua, &error)?)));
-                    }
-                }
-            }
-            Ok((to_lua(&lua, &items)?, Value::Nil))
+            let stream = dialer.api().list_calls(&filter);
+            first_items(&lua, stream, options.limit).await
         })?,
     )?;
     calls.set(
@@ -221,18 +228,8 @@ fn register_recordings(lua: &Lua) -> mlua::Result<Table> {
                 call_sid: options.call_sid,
                 ..RecordingFilter::default()
             };
-            let limit = options.limit.unwrap_or(50);
-            let mut stream = dialer.api().list_recordings(&filter).take(limit);
-            let mut items = Vec::new();
-            while let Some(item) = stream.next().await {
-                match item {
-                    Ok(recording) => items.push(recording),
-                    Err(error) => {
-                        return Ok((Value::Nil, Value::Table(error_table(&lua, &error)?)));
-                    }
-                }
-            }
-            Ok((to_lua(&lua, &items)?, Value::Nil))
+            let stream = dialer.api().list_recordings(&filter);
+            first_items(&lua, stream, options.limit).await
         })?,
     )?;
     recordings.set(
