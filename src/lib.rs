@@ -1,6 +1,7 @@
 //! projectx: a runtime for automated voice calls on Twilio.
 
 pub mod calls;
+pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod events;
@@ -10,6 +11,7 @@ pub mod schedule;
 pub mod script;
 pub mod server;
 pub mod simulator;
+pub mod store;
 pub mod twilio;
 pub mod twiml;
 pub mod voice;

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use crate::calls::{
     CallTracker, Dialer, DialerSettings, Reconciler, StatusSource, TrackerSettings,
 };
+use crate::campaign::{CallingHours, CampaignSettings, Campaigns};
 use crate::config::{Config, Mode};
 use crate::events::{EventBus, EventKind};
 use crate::phone::PhoneNumber;
@@ -21,6 +22,7 @@ use crate::script::lua::LuaHost;
 use crate::script::{HostContext, ScriptError, ScriptLimits, ScriptWatcher, Scripts};
 use crate::server::{self, MessageFlows, RequestValidator, ServerState, WebhookSettings};
 use crate::simulator::{Simulator, SimulatorSettings};
+use crate::store::{SqliteOptions, SqliteStore, Store};
 use crate::twilio::{Credentials, TwilioApi, TwilioClient};
 use crate::voice::VoiceBook;
 
@@ -46,6 +48,61 @@ pub enum RuntimeError {
     Voice(String, crate::voice::VoiceError),
     #[error(transparent)]
     Twilio(#[from] crate::twilio::TwilioError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Opens the configured store (`runtime.store`); a relative SQLite path is found from the
+/// configuration file's directory.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, RuntimeError> {
+    let url = store_url(config);
+    let store = SqliteStore::open(&url, &SqliteOptions::default()).await?;
+    Ok(Arc::new(store))
+}
+
+/// `runtime.store` with a relative file path made absolute.
+pub fn store_url(config: &Config) -> String {
+    let url = config.runtime.store.as_str();
+    let Some(path) = url.strip_prefix("sqlite://") else {
+        return url.to_owned();
+    };
+    if path.starts_with('/') || path.starts_with(':') {
+        return url.to_owned();
+    }
+    format!("sqlite://{}", config_dir(config).join(path).display())
+}
+
+fn config_dir(config: &Config) -> PathBuf {
+    config
+        .source
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The do-not-call file of `compliance.dnc`, found from the configuration file's directory.
+pub fn dnc_path(config: &Config) -> Option<PathBuf> {
+    let path = config.compliance.dnc.as_ref()?;
+    Some(if path.is_absolute() {
+        path.clone()
+    } else {
+        config_dir(config).join(path)
+    })
+}
+
+/// What campaigns take from the configuration.
+pub fn campaign_settings(config: &Config) -> CampaignSettings {
+    CampaignSettings {
+        hours: CallingHours::parse(&config.compliance.calling_hours)
+            .unwrap_or(CallingHours::ALL_DAY),
+        max_attempts_per_day: config.compliance.max_attempts_per_day,
+        max_spend_usd: config.limits.max_spend_usd,
+        region: config.twilio.region().to_owned(),
+        max_concurrent_calls: config.limits.max_concurrent_calls,
+        cps: config.limits.cps,
+        base_dir: config_dir(config),
+    }
 }
 
 /// Where calls go: real Twilio, or the built-in simulator started in this process.
@@ -75,6 +132,7 @@ pub async fn connect(config: &Config) -> Result<Twilio, RuntimeError> {
     let credentials = Credentials::auth_token(&settings.account_sid, settings.auth_token.clone())?;
     let client = TwilioClient::builder(credentials)
         .base_url(base.clone())
+        .gate(config.pacer())
         .build()?;
     tracing::warn!(%base, speed = settings.speed, "SIMULATE MODE: calls go to the built-in Twilio simulator, nobody is dialled");
     Ok(Twilio {
@@ -92,6 +150,7 @@ pub struct Runtime {
     pub dialer: Dialer,
     pub scripts: Arc<Scripts>,
     pub state: Arc<ServerState>,
+    pub campaigns: Campaigns,
 }
 
 /// Installs the Prometheus recorder once per process and returns its handle.
@@ -103,7 +162,11 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
 }
 
 impl Runtime {
-    pub fn new(config: &Config, twilio: &Twilio) -> Result<Self, RuntimeError> {
+    pub fn new(
+        config: &Config,
+        twilio: &Twilio,
+        store: Arc<dyn Store>,
+    ) -> Result<Self, RuntimeError> {
         let bus = EventBus::new();
         let tracker = Arc::new(CallTracker::new(bus.clone(), TrackerSettings::default()));
         let voices =
@@ -147,10 +210,22 @@ impl Runtime {
                     .iter()
                     .filter_map(|(name, agent)| Some((name.clone(), agent.flow.clone()?)))
                     .collect(),
+                disclosure: config
+                    .compliance
+                    .disclose_automation
+                    .then(|| config.compliance.disclosure_line.clone()),
             },
         );
         let mut ctx = HostContext::new(bus.clone(), voices.clone());
+        let campaigns = Campaigns::new(
+            store,
+            Some(dialer.clone()),
+            campaign_settings(config),
+            bus.clone(),
+            ctx.opt_outs.clone(),
+        );
         ctx.dialer = Some(dialer.clone());
+        ctx.campaigns = Some(campaigns.clone());
         ctx.validator = validator.clone();
         ctx.limits = ScriptLimits {
             max_instructions: config.runtime.sandbox.max_instructions,
@@ -164,6 +239,9 @@ impl Runtime {
             bus.clone(),
             Arc::new(MessageFlows::new(voices)),
         ));
+        if config.compliance.disclose_automation {
+            scripts.set_disclosure(Some(config.compliance.disclosure_line.clone()));
+        }
         let state = Arc::new(ServerState {
             settings: WebhookSettings {
                 public_url,
@@ -184,6 +262,7 @@ impl Runtime {
             dialer,
             scripts,
             state,
+            campaigns,
         })
     }
 

@@ -58,6 +58,8 @@ pub struct DialerSettings {
     pub public_url: Option<String>,
     /// Agent → the flow it runs when a call names no message.
     pub agent_flows: BTreeMap<String, String>,
+    /// Said first on every call placed, when `compliance.disclose_automation` is on.
+    pub disclosure: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +100,19 @@ impl Dialer {
     /// Checks the request, places the call and starts tracking it. A refused call is reported
     /// as `call.failed` (when Twilio refused it) and returned as the error.
     pub async fn place(&self, request: &CallRequest) -> Result<Call, TwilioError> {
+        self.place_then(request, |_| Box::pin(async {})).await
+    }
+
+    /// [`Dialer::place`], running `accepted` once Twilio has accepted the call and before any
+    /// of its events are published (a journal completes its entry there).
+    pub async fn place_then<'a, F>(
+        &self,
+        request: &CallRequest,
+        accepted: F,
+    ) -> Result<Call, TwilioError>
+    where
+        F: FnOnce(String) -> futures_util::future::BoxFuture<'a, ()>,
+    {
         let params = self.build(request)?;
         let mut info = CallInfo {
             sid: String::new(),
@@ -108,6 +123,7 @@ impl Dialer {
         };
         match self.api.create_call(&params).await {
             Ok(call) => {
+                accepted(call.sid.clone()).await;
                 info.sid = call.sid.clone();
                 let status = call.status.unwrap_or(CallStatus::Queued);
                 self.tracker.register(info, status);
@@ -121,6 +137,22 @@ impl Dialer {
                 Err(error)
             }
         }
+    }
+
+    /// Follows a call placed earlier (by a process that stopped): its status changes become
+    /// events like those of calls placed here.
+    pub fn follow(&self, info: CallInfo, status: CallStatus) {
+        if !self.tracker.is_live(&info.sid) {
+            self.tracker.register(info, status);
+        }
+    }
+
+    /// The caller ID a request goes out with.
+    pub fn caller_id(&self, request: &CallRequest) -> Option<String> {
+        let text = request.from.as_deref().or(self.settings.from.as_deref())?;
+        Endpoint::parse_in(text, &self.settings.region)
+            .ok()
+            .map(|e| e.as_str().to_owned())
     }
 
     /// The Twilio request for `request`, with every local rule checked.
@@ -219,6 +251,11 @@ impl Dialer {
         if message.trim().is_empty() {
             return Err(TwilioError::invalid("message", "it is empty"));
         }
+        let spoken = match &self.settings.disclosure {
+            Some(line) => format!("{line} {message}"),
+            None => message.to_owned(),
+        };
+        let message = spoken.as_str();
         let xml = match agent {
             None => twiml::say_document(message),
             Some(agent) => {

@@ -97,26 +97,52 @@ fn voice_warnings(config: &crate::config::Config) -> Vec<Problem> {
 /// Loads each script in a state of its own, with no Twilio and no timers started: syntax,
 /// event names, cron strings and argument errors at the top level all show up.
 async fn check_scripts(config: &crate::config::Config, paths: &[PathBuf]) -> Vec<Problem> {
+    match dry_load(config, paths, None).await {
+        Ok(errors) => errors.iter().map(script_problem).collect(),
+        Err(e) => vec![script_problem(&e)],
+    }
+}
+
+/// Loads the scripts without Twilio (nothing is dialled, no timer starts); campaigns they
+/// define go to `campaigns` when given. Returns the files that failed.
+pub(crate) async fn dry_load(
+    config: &crate::config::Config,
+    paths: &[PathBuf],
+    campaigns: Option<crate::campaign::Campaigns>,
+) -> Result<Vec<crate::script::ScriptError>, crate::script::ScriptError> {
     let voices = crate::voice::VoiceBook::from_config(config).unwrap_or_default();
     let bus = crate::events::EventBus::new();
-    let ctx = crate::script::HostContext::new(bus.clone(), voices);
+    let mut ctx = crate::script::HostContext::new(bus.clone(), voices);
+    ctx.campaigns = match campaigns {
+        Some(campaigns) => Some(campaigns),
+        // Definitions are checked against a private store that is thrown away.
+        None => crate::store::SqliteStore::in_memory()
+            .await
+            .ok()
+            .map(|store| {
+                crate::campaign::Campaigns::new(
+                    Arc::new(store),
+                    None,
+                    crate::runtime::campaign_settings(config),
+                    bus.clone(),
+                    crate::script::OptOuts::default(),
+                )
+            }),
+    };
     let scripts = crate::script::Scripts::new(
         vec![Arc::new(crate::script::lua::LuaHost::new(ctx))],
         bus,
         Arc::new(crate::server::MessageFlows::default()),
     );
     let paths = crate::runtime::configured_script_paths(config, paths);
-    let files = match scripts.discover(&paths) {
-        Ok(files) => files,
-        Err(e) => return vec![script_problem(&e)],
-    };
-    let mut problems = Vec::new();
+    let files = scripts.discover(&paths)?;
+    let mut errors = Vec::new();
     for file in &files {
         if let Err(e) = scripts.load(file).await {
-            problems.push(script_problem(&e));
+            errors.push(e);
         }
     }
-    problems
+    Ok(errors)
 }
 
 fn script_problem(error: &crate::script::ScriptError) -> Problem {

@@ -2,6 +2,7 @@
 //! Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
 
 mod call;
+mod campaign;
 mod check;
 mod run;
 mod simulator;
@@ -56,6 +57,17 @@ pub enum Command {
     /// Serve the built-in Twilio simulator for any Twilio client.
     #[command(after_help = "Example:\n  projectx simulator --listen 127.0.0.1:4020 --speed 60")]
     Simulator(simulator::SimulatorArgs),
+    /// Dry run: who a campaign would dial when, and who is skipped and why.
+    #[command(
+        after_help = "Examples:\n  projectx plan reminders\n  projectx plan reminders scripts/campaign.lua --json"
+    )]
+    Plan(campaign::PlanArgs),
+    /// Campaign control: run one to the end, see where they stand, read a report.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  projectx campaign run reminders scripts/campaign.lua\n  projectx campaign status\n  projectx campaign report reminders --json"
+    )]
+    Campaign(campaign::CampaignCommand),
     /// Print the TwiML a call would get.
     #[command(
         after_help = "Example:\n  projectx twiml --agent captain-nova --message \"Quantum timeline alert\" --emotion urgent"
@@ -74,6 +86,8 @@ pub fn main() -> ExitCode {
         Command::Voices(ref command) => voices::run(&cli, command),
         Command::Twiml(ref args) => voices::twiml(&cli, args),
         Command::Simulator(ref args) => run_async(simulator::run(&cli, args)),
+        Command::Plan(ref args) => run_async(campaign::plan(&cli, args)),
+        Command::Campaign(ref command) => run_async(campaign::command(&cli, command)),
     };
     ExitCode::from(code)
 }

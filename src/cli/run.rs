@@ -28,25 +28,39 @@ pub struct RunArgs {
     pub r#for: Option<Duration>,
 }
 
-pub async fn run(cli: &Cli, args: &RunArgs) -> u8 {
-    let config = match load_config(cli) {
-        Ok(c) => c,
-        Err(code) => return code,
+/// A runtime serving webhooks, with its scripts loaded.
+pub(crate) struct Started {
+    pub runtime: Runtime,
+    pub server: tokio::task::JoinHandle<Result<(), RuntimeError>>,
+    pub stop: tokio::sync::oneshot::Sender<()>,
+    pub watcher: Option<crate::script::ScriptWatcher>,
+    pub errors: Vec<crate::script::ScriptError>,
+}
+
+/// Connects, opens the store, serves webhooks and loads the scripts at `paths`.
+pub(crate) async fn start(
+    cli: &Cli,
+    config: &crate::config::Config,
+    paths: &[PathBuf],
+) -> Result<Started, u8> {
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        EXIT_USAGE
     };
-    let twilio = match crate::runtime::connect(&config).await {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let runtime = match Runtime::new(&config, &twilio) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
+    let twilio = crate::runtime::connect(config)
+        .await
+        .map_err(|e| fail(&e))?;
+    let store = crate::runtime::open_store(config)
+        .await
+        .map_err(|e| fail(&e))?;
+    let runtime = Runtime::new(config, &twilio, store).map_err(|e| fail(&e))?;
+    if let Some(dnc) = crate::runtime::dnc_path(config) {
+        runtime
+            .campaigns
+            .load_dnc(&dnc)
+            .await
+            .map_err(|e| fail(&e))?;
+    }
     if let Some(simulator) = twilio.simulator.clone() {
         tokio::spawn(print_transcripts(cli.json, runtime.clone(), simulator));
     }
@@ -65,20 +79,56 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> u8 {
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     if server.is_finished() {
-        return finish(server.await);
+        return Err(finish(server.await));
     }
-    let (errors, watcher) = match runtime.load_scripts(&config, &args.paths).await {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
+    let (errors, watcher) = runtime
+        .load_scripts(config, paths)
+        .await
+        .map_err(|e| fail(&e))?;
     for error in &errors {
         eprintln!("error: {error}");
     }
     let loaded = runtime.scripts.loaded_files().len();
     tracing::info!(scripts = loaded, failed = errors.len(), "scripts loaded");
+    Ok(Started {
+        runtime,
+        server,
+        stop,
+        watcher,
+        errors,
+    })
+}
+
+pub async fn run(cli: &Cli, args: &RunArgs) -> u8 {
+    let config = match load_config(cli) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let started = match start(cli, &config, &args.paths).await {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
+    let Started {
+        runtime,
+        server,
+        stop,
+        watcher,
+        errors,
+    } = started;
+    // What a previous run left open is settled before anything is dialled again.
+    match runtime.campaigns.reconcile_open().await {
+        Ok(report) if report.total() > 0 => {
+            tracing::info!(?report, "attempts left open by the last run reconciled");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "cannot reconcile open attempts"),
+    }
+    match runtime.campaigns.resume_interrupted().await {
+        Ok(resumed) if !resumed.is_empty() => tracing::info!(?resumed, "campaigns resumed"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "cannot resume campaigns"),
+    }
+    let loaded = runtime.scripts.loaded_files().len();
     if args.until_idle || args.r#for.is_some() {
         let limit = args.r#for.unwrap_or(Duration::MAX);
         let until_idle = args.until_idle;
@@ -98,7 +148,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> u8 {
     code
 }
 
-async fn wait_server(server: &tokio::task::JoinHandle<Result<(), RuntimeError>>) {
+pub(crate) async fn wait_server(server: &tokio::task::JoinHandle<Result<(), RuntimeError>>) {
     while !server.is_finished() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -109,7 +159,9 @@ async fn wait_idle(runtime: &Runtime) {
     let mut quiet_since = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let busy = runtime.tracker.live_count() > 0 || runtime.scripts.active_flows() > 0;
+        let busy = runtime.tracker.live_count() > 0
+            || runtime.scripts.active_flows() > 0
+            || runtime.campaigns.running_count() > 0;
         if busy {
             quiet_since = tokio::time::Instant::now();
         } else if quiet_since.elapsed() >= IDLE_SETTLE {
@@ -118,7 +170,7 @@ async fn wait_idle(runtime: &Runtime) {
     }
 }
 
-fn finish(result: Result<Result<(), RuntimeError>, tokio::task::JoinError>) -> u8 {
+pub(crate) fn finish(result: Result<Result<(), RuntimeError>, tokio::task::JoinError>) -> u8 {
     match result {
         Ok(Ok(())) => 0,
         Ok(Err(e @ RuntimeError::Listen { .. })) => {

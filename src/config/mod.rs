@@ -245,7 +245,12 @@ impl Config {
         if let Some(base_url) = &self.twilio.base_url {
             builder = builder.base_url(base_url.clone());
         }
-        builder.build()
+        builder.gate(self.pacer()).build()
+    }
+
+    /// The account-wide pace of call creation (`limits.cps`).
+    pub fn pacer(&self) -> std::sync::Arc<crate::campaign::Pacer> {
+        std::sync::Arc::new(crate::campaign::Pacer::new(self.limits.cps))
     }
 }
 

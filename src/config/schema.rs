@@ -120,6 +120,8 @@ impl Default for RuntimeConfig {
     }
 }
 
+pub const DEFAULT_DISCLOSURE_LINE: &str = "This is an automated call.";
+
 pub const DEFAULT_FLOW_ERROR_LINE: &str =
     "We are sorry, this call cannot be completed right now. Goodbye.";
 
@@ -191,6 +193,8 @@ pub struct ComplianceConfig {
     pub dnc: Option<PathBuf>,
     /// Say that the call is automated at its start.
     pub disclose_automation: bool,
+    /// What is said then.
+    pub disclosure_line: String,
     /// Attempts per number per day, across campaigns.
     pub max_attempts_per_day: u32,
 }
@@ -201,6 +205,7 @@ impl Default for ComplianceConfig {
             calling_hours: "08:00-21:00".to_owned(),
             dnc: None,
             disclose_automation: true,
+            disclosure_line: DEFAULT_DISCLOSURE_LINE.to_owned(),
             max_attempts_per_day: 3,
         }
     }

@@ -1,7 +1,6 @@
 //! Checks that need more than types: numbers that must parse, ranges, references between
 //! sections, secrets that must be present for live calls.
 
-use chrono::NaiveTime;
 use reqwest::Url;
 
 use super::diagnostics::{Collector, closest};
@@ -239,20 +238,9 @@ fn voices_and_agents(config: &Config, at: &mut At<'_>, out: &mut Collector) {
     }
 }
 
-/// Parses `HH:MM-HH:MM`.
-pub fn parse_calling_hours(text: &str) -> Result<(NaiveTime, NaiveTime), String> {
-    let (start, end) = text
-        .split_once('-')
-        .ok_or_else(|| format!("{text:?} is not a range like 08:00-21:00"))?;
-    let parse = |t: &str| {
-        NaiveTime::parse_from_str(t.trim(), "%H:%M")
-            .map_err(|_| format!("{:?} is not a time like 08:00", t.trim()))
-    };
-    let (start, end) = (parse(start)?, parse(end)?);
-    if start >= end {
-        return Err(format!("{text:?} ends before it starts"));
-    }
-    Ok((start, end))
+/// Parses `HH:MM-HH:MM` (`24:00` ends at midnight).
+pub fn parse_calling_hours(text: &str) -> Result<crate::campaign::CallingHours, String> {
+    crate::campaign::CallingHours::parse(text)
 }
 
 fn compliance(config: &Config, at: &mut At<'_>, out: &mut Collector) {

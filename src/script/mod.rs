@@ -95,6 +95,8 @@ pub struct HostContext {
     pub limits: ScriptLimits,
     /// Numbers that asked not to be called again (`call:opt_out()`).
     pub opt_outs: OptOuts,
+    /// Campaigns scripts define and start; absent in dry runs without a store.
+    pub campaigns: Option<crate::campaign::Campaigns>,
 }
 
 impl HostContext {
@@ -106,6 +108,7 @@ impl HostContext {
             validator: None,
             limits: ScriptLimits::default(),
             opt_outs: OptOuts::default(),
+            campaigns: None,
         }
     }
 }

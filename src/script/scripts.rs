@@ -29,9 +29,23 @@ pub struct Scripts {
     subscription: Mutex<Option<Subscription>>,
     /// Answers flows no script defines (the built-in `say`).
     fallback: Arc<dyn FlowResponder>,
+    /// Said before the first words of every outbound call (`compliance.disclose_automation`).
+    disclosure: RwLock<Option<String>>,
 }
 
 impl Scripts {
+    /// Sets the line said first on outbound calls (None: nothing).
+    pub fn set_disclosure(&self, line: Option<String>) {
+        *self.disclosure.write().unwrap_or_else(|p| p.into_inner()) = line;
+    }
+
+    fn disclosure(&self) -> Option<String> {
+        self.disclosure
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub fn new(
         hosts: Vec<Arc<dyn ScriptHost>>,
         bus: EventBus,
@@ -46,6 +60,7 @@ impl Scripts {
             bus,
             subscription: Mutex::new(Some(subscription)),
             fallback,
+            disclosure: RwLock::new(None),
         }
     }
 
@@ -292,6 +307,14 @@ impl Scripts {
 
 impl FlowResponder for Scripts {
     fn respond(&self, request: FlowRequest) -> BoxFuture<'_, Result<VoiceResponse, FlowError>> {
-        Box::pin(async move { self.turn(request).await.map(|t| t.response) })
+        Box::pin(async move {
+            let disclose = request.step.is_none() && request.direction.starts_with("outbound");
+            let mut response = self.turn(request).await?.response;
+            if disclose && let Some(line) = self.disclosure() {
+                let say = crate::twiml::Element::new("Say").with_text(line);
+                response.root_mut().0.insert(0, say);
+            }
+            Ok(response)
+        })
     }
 }

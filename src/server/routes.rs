@@ -36,7 +36,9 @@ fn missing(name: &str) -> Response {
 fn log_outcome(sid: &str, outcome: Applied) {
     metrics::counter!("projectx_callbacks_total", "outcome" => format!("{outcome:?}").to_lowercase()).increment(1);
     if outcome == Applied::Unknown {
-        tracing::warn!(call_sid = %sid, "callback for a call this runtime does not know; ignored");
+        // Usually the call's registration is a moment behind its first callback; a callback
+        // for a call never registered here is dropped when the hold lapses.
+        tracing::debug!(call_sid = %sid, "callback for a call not registered (yet); held briefly");
     }
 }
 

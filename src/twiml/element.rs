@@ -182,6 +182,12 @@ impl Element {
         }
     }
 
+    /// Inserts a child element before the child at `index` (at the end when past it).
+    pub fn insert(&mut self, index: usize, child: Element) {
+        let index = index.min(self.children.len());
+        self.children.insert(index, Child::Element(child));
+    }
+
     /// Builder form: appends a child element.
     pub fn child(mut self, child: Element) -> Self {
         self.children.push(Child::Element(child));

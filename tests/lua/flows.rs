@@ -39,6 +39,8 @@ async fn a_straight_line_flow_says_gathers_and_hangs_up() {
     assert_eq!(
         heard,
         [
+            // compliance.disclose_automation is on by default: outbound calls open with it.
+            "say This is an automated call.",
             "say Hello from Quantum Labs.",
             "say Press 1 to confirm.",
             "input {\"digits\":\"1\"}",

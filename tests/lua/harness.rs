@@ -43,7 +43,8 @@ impl World {
         let mut config: Config = config::from_str(yaml, None, &|_| None).unwrap().config;
         config.server.listen = addr;
         let twilio = projectx::runtime::connect(&config).await.unwrap();
-        let runtime = Runtime::new(&config, &twilio).unwrap();
+        let store = projectx::store::SqliteStore::in_memory().await.unwrap();
+        let runtime = Runtime::new(&config, &twilio, std::sync::Arc::new(store)).unwrap();
         let events = runtime.bus.subscribe("test", &[], 65_536);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = runtime.clone();

@@ -152,12 +152,22 @@ async fn a_call_in_progress_finishes_on_the_version_it_started_with() {
     let heard_first = world.finished_call(&first.sid).await;
     assert_eq!(
         heard_first,
-        ["say v1 before", "gather no input", "say v1 after"]
+        [
+            "say This is an automated call.",
+            "say v1 before",
+            "gather no input",
+            "say v1 after"
+        ]
     );
     let heard_second = world.finished_call(&second.sid).await;
     assert_eq!(
         heard_second,
-        ["say v2 before", "gather no input", "say v2 after"]
+        [
+            "say This is an automated call.",
+            "say v2 before",
+            "gather no input",
+            "say v2 after"
+        ]
     );
 }
 

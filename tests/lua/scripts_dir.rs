@@ -78,6 +78,7 @@ fn the_reminder_schedule_runs_the_survey_once_per_number() {
     assert_eq!(
         said,
         [
+            "say \"This is an automated call.\"",
             "say \"Hello Commander, this is Captain Nova from Quantum Labs.\"",
             "say \"On a scale of 1 to 5, how smooth was your last timeline jump? Press a number or say it.\"",
             "input {\"digits\":\"1\"}",

@@ -425,7 +425,18 @@ impl UserData for LuaCall {
         methods.add_method("hangup", |_, call, ()| call.hangup());
         methods.add_method("opt_out", |lua, call, ()| {
             let number = call.party().to_owned();
-            let added = env(lua)?.ctx.opt_outs.add(&number);
+            let env = env(lua)?;
+            let added = env.ctx.opt_outs.add(&number);
+            // Kept in the store too, so the opt-out outlives this process.
+            if let Some(campaigns) = &env.ctx.campaigns {
+                let store = campaigns.store().clone();
+                let number = number.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = store.add_dnc(&[number], "opt-out").await {
+                        tracing::error!(error = %e, "cannot record an opt-out in the store; it holds until restart");
+                    }
+                });
+            }
             tracing::info!(call_sid = %call.request.call_sid, number = %number, "caller opted out; not to be called again");
             Ok(added)
         });

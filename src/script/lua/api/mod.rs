@@ -1,5 +1,6 @@
 //! The Lua globals. Each namespace has one `register`, and this is the one list of them.
 
+mod campaign;
 mod log;
 mod schedule;
 mod twilio;
@@ -13,6 +14,7 @@ pub(crate) fn register_all(lua: &Lua) -> mlua::Result<()> {
     voice::register(lua)?;
     twiml::register(lua)?;
     schedule::register(lua)?;
+    campaign::register(lua)?;
     log::register(lua)?;
     // `script.file` and `script.generation`: which version of which file is running.
     let env = super::registry::env(lua)?;

@@ -1,0 +1,147 @@
+//! Call endings move contacts on: the attempt is completed with its outcome, duration and
+//! price, and the contact is retried or done by the campaign's retry policy.
+
+use std::sync::{Arc, Weak};
+
+use chrono::{DateTime, Utc};
+
+use super::spec::{CampaignSpec, Outcome};
+use super::{Inner, lock};
+use crate::events::{CallEvent, EventKind};
+use crate::store::{AuditAction, AuditEntry, Finish, Next, StoreError};
+
+/// Events queued for campaigns before the oldest are dropped (and then reconciled).
+const QUEUE: usize = 1 << 16;
+
+/// Where a contact goes after its `attempts`-th attempt ended with `outcome`: `max` in a retry
+/// rule counts retries after the first call, whatever their outcomes were.
+pub fn next_for(spec: &CampaignSpec, attempts: u32, outcome: Outcome, now: DateTime<Utc>) -> Next {
+    match spec.retry.get(&outcome) {
+        Some(rule) if attempts <= rule.max => match rule.delay() {
+            Ok(delay) => Next::Retry(now + chrono::Duration::from_std(delay).unwrap_or_default()),
+            Err(_) => Next::Done,
+        },
+        _ => Next::Done,
+    }
+}
+
+/// Follows the endings of campaign calls until the campaigns are dropped.
+pub async fn follow(inner: Weak<Inner>) {
+    let mut events = match inner.upgrade() {
+        Some(inner) => inner.bus.subscribe(
+            "campaigns",
+            &[EventKind::CallEnded, EventKind::CallFailed],
+            QUEUE,
+        ),
+        None => return,
+    };
+    while let Some(event) = events.recv().await {
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let Some(call) = &event.call else {
+            continue;
+        };
+        if call.campaign.is_none() || call.sid.is_empty() {
+            continue;
+        }
+        if let Err(e) = ended(&inner, call).await {
+            // The attempt stays open; the next sweep finishes it from Twilio's records.
+            tracing::error!(call_sid = %call.sid, error = %e, "cannot record the end of a campaign call");
+        }
+    }
+}
+
+/// Records how a call ended, once; a repeated ending changes nothing.
+async fn ended(inner: &Arc<Inner>, call: &CallEvent) -> Result<(), StoreError> {
+    let Some(attempt) = inner.store.attempt_by_sid(&call.sid).await? else {
+        return Ok(());
+    };
+    let outcome = Outcome::from_status(&call.status, call.answered_by.as_deref());
+    let price = match (call.price, call.duration, &inner.dialer) {
+        // Status callbacks carry no price; the call resource has it once Twilio has rated it.
+        (None, Some(seconds), Some(dialer)) if seconds > 0 => dialer
+            .api()
+            .fetch_call(&call.sid)
+            .await
+            .ok()
+            .and_then(|c| c.price),
+        (price, _, _) => price,
+    };
+    let finish = Finish {
+        outcome: Some(outcome),
+        answered_by: call.answered_by.clone(),
+        duration: call.duration,
+        price,
+        error_code: call.error.as_ref().and_then(|e| e.code),
+        error: call.error.as_ref().map(|e| e.message.clone()),
+        at: Some(Utc::now()),
+        ..Finish::default()
+    };
+    finish_attempt(inner, &attempt, finish).await
+}
+
+/// Completes an open attempt by its outcome and moves its contact on.
+pub async fn finish_attempt(
+    inner: &Arc<Inner>,
+    attempt: &crate::store::AttemptRecord,
+    finish: Finish,
+) -> Result<(), StoreError> {
+    let name = attempt.campaign.clone().unwrap_or_default();
+    let run = lock(&inner.running).get(&name).cloned();
+    let open = matches!(
+        attempt.status,
+        crate::store::AttemptStatus::Journaled | crate::store::AttemptStatus::Placed
+    );
+    if open {
+        let spec = match &run {
+            Some(run) => run.spec.clone(),
+            None => inner
+                .store
+                .campaign(&name)
+                .await?
+                .map(|c| c.spec)
+                .unwrap_or_default(),
+        };
+        let attempts = match attempt.contact_id {
+            Some(id) => inner.store.contact(id).await?.map_or(1, |c| c.attempts),
+            None => 1,
+        };
+        let outcome = finish.outcome.unwrap_or(Outcome::Completed);
+        let now = Utc::now();
+        let next = next_for(&spec, attempts, outcome, now);
+        inner
+            .store
+            .finish_attempt(attempt.id, &finish, &next)
+            .await?;
+        let reason = match (&next, finish.duration) {
+            (Next::Retry(at), _) => {
+                format!("{outcome}; retry at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
+            }
+            (_, Some(seconds)) => format!("{outcome} after {seconds}s"),
+            _ => outcome.to_string(),
+        };
+        inner
+            .store
+            .audit(&AuditEntry {
+                at: now,
+                campaign: attempt.campaign.clone(),
+                to: attempt.to.clone(),
+                action: AuditAction::Finished,
+                reason,
+                call_sid: attempt.call_sid.clone(),
+            })
+            .await?;
+        if let Some(run) = &run {
+            let failure = (outcome == Outcome::Failed).then(|| finish.error_code.unwrap_or(0));
+            if let Some(reason) = lock(&run.breaker).record(failure) {
+                tracing::error!(campaign = %name, %reason, "campaign paused");
+                run.pause(&reason);
+            }
+        }
+    }
+    if let (Some(run), Some(sid)) = (&run, &attempt.call_sid) {
+        run.release(sid);
+    }
+    Ok(())
+}

@@ -1,0 +1,481 @@
+//! One campaign's runner: imports its contacts once, reconciles what a crash left open, then
+//! picks due contacts, waits for a slot and the pace, asks the guard, journals and dials.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::json;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+
+use super::breaker::Breaker;
+use super::contacts::{self, Problems};
+use super::guard::Decision;
+use super::pacing::Pacer;
+use super::spec::{CampaignSpec, ContactSource};
+use super::{CallingHours, CampaignSettings, Inner, lock, placing, reconcile};
+use crate::calls::Dialer;
+use crate::events::EventKind;
+use crate::store::{AuditAction, AuditEntry, CampaignState, ContactRecord, Next, StoreError};
+
+/// How long a campaign's lease lasts; the runner renews it well before.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+const RENEW_EVERY: Duration = Duration::from_secs(10);
+/// Contacts read from the store at a time.
+const PAGE: u32 = 64;
+/// How often open attempts are checked against Twilio while a campaign waits on them.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// The fewest progress events a second.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Control {
+    Running,
+    Paused(String),
+    Stopped,
+}
+
+/// Permits a call holds while it is in progress.
+#[derive(Debug)]
+pub struct Held {
+    pub attempt: i64,
+    _campaign: OwnedSemaphorePermit,
+    _global: OwnedSemaphorePermit,
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub name: String,
+    pub spec: CampaignSpec,
+    pub hours: CallingHours,
+    pub control: watch::Sender<Control>,
+    pub finished: watch::Sender<bool>,
+    slots: Arc<Semaphore>,
+    pacer: Pacer,
+    /// CallSid → the permits of a call in progress.
+    pub calls: Mutex<HashMap<String, Held>>,
+    /// Attempts being placed right now (journaled, answer not back yet).
+    pub placing: Mutex<HashSet<i64>>,
+    pub breaker: Mutex<Breaker>,
+    pub wake: Notify,
+}
+
+impl Run {
+    pub fn new(name: &str, spec: CampaignSpec, settings: &CampaignSettings) -> Self {
+        let hours = spec
+            .calling_hours
+            .as_deref()
+            .and_then(|h| CallingHours::parse(h).ok())
+            .and_then(|h| h.narrow(settings.hours))
+            .unwrap_or(settings.hours);
+        let cps = spec.cps.unwrap_or(settings.cps).min(settings.cps);
+        let concurrent = spec
+            .max_concurrent
+            .unwrap_or(settings.max_concurrent_calls)
+            .max(1);
+        Self {
+            name: name.to_owned(),
+            hours,
+            control: watch::Sender::new(Control::Running),
+            finished: watch::Sender::new(false),
+            slots: Arc::new(Semaphore::new(concurrent as usize)),
+            pacer: Pacer::new(cps),
+            calls: Mutex::new(HashMap::new()),
+            placing: Mutex::new(HashSet::new()),
+            breaker: Mutex::new(Breaker::default()),
+            wake: Notify::new(),
+            spec,
+        }
+    }
+
+    pub fn pause(&self, reason: &str) {
+        self.control
+            .send_replace(Control::Paused(reason.to_owned()));
+    }
+
+    pub fn resume(&self) {
+        self.control.send_if_modified(|c| {
+            if matches!(c, Control::Paused(_)) {
+                *c = Control::Running;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    pub fn stop(&self) {
+        self.control.send_replace(Control::Stopped);
+    }
+
+    pub fn in_progress(&self) -> usize {
+        lock(&self.calls).len() + lock(&self.placing).len()
+    }
+
+    /// Ends a call's hold on its slots.
+    pub fn release(&self, sid: &str) {
+        if lock(&self.calls).remove(sid).is_some() {
+            self.wake.notify_one();
+        }
+    }
+}
+
+/// Why dialing stopped.
+enum Ending {
+    Done,
+    Stopped,
+    Paused,
+}
+
+pub async fn drive(inner: Arc<Inner>, run: Arc<Run>, dialer: Dialer) {
+    let name = run.name.clone();
+    let renew = tokio::spawn(renew_lease(inner.clone(), name.clone()));
+    let ending = loop {
+        match dial_until_blocked(&inner, &run, &dialer).await {
+            Ok(Ending::Paused) => {}
+            Ok(ending) => break ending,
+            Err(error) => {
+                // The store failed (locked, disk full): nothing is dialled without a journal,
+                // so pause until someone resumes.
+                let reason = error.to_string();
+                tracing::error!(campaign = %name, %reason, "campaign paused");
+                run.pause(&reason);
+                publish_state(&inner, &run, CampaignState::Paused, Some(&reason)).await;
+            }
+        }
+        if !wait_while_paused(&inner, &run).await {
+            break Ending::Stopped;
+        }
+    };
+    renew.abort();
+    let state = match ending {
+        Ending::Done => CampaignState::Done,
+        Ending::Stopped | Ending::Paused => CampaignState::Stopped,
+    };
+    // Calls still in progress finish on their own; their endings are recorded as they come.
+    publish_state(&inner, &run, state, None).await;
+    if let Err(e) = inner.store.release_campaign(&name, &inner.owner).await {
+        tracing::warn!(campaign = %name, error = %e, "cannot release the campaign's lease");
+    }
+    if matches!(ending, Ending::Done) {
+        let report = inner.store.report(&name).await.ok();
+        inner.publish(
+            EventKind::CampaignDone,
+            json!({ "campaign": name, "report": report }),
+        );
+    }
+    lock(&inner.running).remove(&name);
+    run.finished.send_replace(true);
+}
+
+/// Sets and announces the campaign's state.
+async fn publish_state(inner: &Inner, run: &Run, state: CampaignState, reason: Option<&str>) {
+    if let Err(e) = inner
+        .store
+        .set_campaign_state(&run.name, state, reason)
+        .await
+    {
+        tracing::warn!(campaign = %run.name, error = %e, "cannot record the campaign's state");
+    }
+    progress(inner, run, state, reason).await;
+}
+
+async fn progress(inner: &Inner, run: &Run, state: CampaignState, reason: Option<&str>) {
+    let counts = inner
+        .store
+        .contact_counts(&run.name)
+        .await
+        .unwrap_or_default();
+    inner.publish(
+        EventKind::CampaignProgress,
+        json!({
+            "campaign": run.name,
+            "state": state.as_str(),
+            "reason": reason,
+            "total": counts.total(),
+            "pending": counts.pending,
+            "dialing": counts.dialing,
+            "done": counts.done,
+            "skipped": counts.skipped,
+            "in_progress": run.in_progress(),
+        }),
+    );
+}
+
+/// Waits out a pause; false when the campaign was stopped instead.
+async fn wait_while_paused(inner: &Inner, run: &Run) -> bool {
+    let mut control = run.control.subscribe();
+    loop {
+        let current = control.borrow_and_update().clone();
+        match current {
+            Control::Running => {
+                publish_state(inner, run, CampaignState::Running, None).await;
+                return true;
+            }
+            Control::Stopped => return false,
+            Control::Paused(_) => {
+                if control.changed().await.is_err() {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+async fn renew_lease(inner: Arc<Inner>, name: String) {
+    loop {
+        tokio::time::sleep(RENEW_EVERY).await;
+        let until = Utc::now() + LEASE;
+        if let Err(e) = inner
+            .store
+            .lease_campaign(&name, &inner.owner, until, Some(&inner.owner))
+            .await
+        {
+            tracing::warn!(campaign = %name, error = %e, "cannot renew the campaign's lease");
+        }
+    }
+}
+
+/// Imports the contacts once per campaign, streaming the file in batches.
+async fn import(inner: &Inner, run: &Run) -> Result<(), StoreError> {
+    let Some(record) = inner.store.campaign(&run.name).await? else {
+        return Ok(());
+    };
+    if record.imported {
+        return Ok(());
+    }
+    let region = inner.settings.region.clone();
+    let mut duplicates = Problems::default();
+    let mut added = 0;
+    let problems = match &run.spec.contacts {
+        None => Problems::default(),
+        Some(ContactSource::List(rows)) => {
+            let (rows, problems) = contacts::from_rows(rows, &region);
+            let counts = inner
+                .store
+                .add_contacts(&run.name, &rows, Utc::now())
+                .await?;
+            added += counts.added;
+            note_duplicates(&rows, &counts.duplicates, &mut duplicates);
+            problems
+        }
+        Some(ContactSource::File(path)) => {
+            let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+            let path = path.clone();
+            let reader =
+                tokio::task::spawn_blocking(move || contacts::read_csv(&path, &region, tx));
+            while let Some(batch) = rx.recv().await {
+                let counts = inner
+                    .store
+                    .add_contacts(&run.name, &batch, Utc::now())
+                    .await?;
+                added += counts.added;
+                note_duplicates(&batch, &counts.duplicates, &mut duplicates);
+            }
+            match reader.await {
+                Ok(Ok(problems)) => problems,
+                Ok(Err(e)) => {
+                    return Err(StoreError::Database(format!("reading contacts: {e}")));
+                }
+                Err(e) => return Err(StoreError::Database(format!("reading contacts: {e}"))),
+            }
+        }
+    };
+    for problem in problems.first.iter().chain(&duplicates.first) {
+        tracing::warn!(campaign = %run.name, "contacts: {problem}");
+    }
+    inner.store.mark_imported(&run.name).await?;
+    tracing::info!(campaign = %run.name, added, rejected = problems.count, duplicates = duplicates.count, "contacts imported");
+    inner.publish(
+        EventKind::CampaignProgress,
+        json!({
+            "campaign": run.name,
+            "state": "importing",
+            "imported": added,
+            "rejected": problems.count,
+            "duplicates": duplicates.count,
+            "problems": problems.first.iter().chain(&duplicates.first).map(ToString::to_string).collect::<Vec<_>>(),
+        }),
+    );
+    Ok(())
+}
+
+fn note_duplicates(batch: &[crate::store::NewContact], indices: &[usize], out: &mut Problems) {
+    for &i in indices {
+        if let Some(contact) = batch.get(i) {
+            out.push(
+                contact.line.unwrap_or(0),
+                format!("duplicate contact {} (already in the campaign)", contact.to),
+            );
+        }
+    }
+}
+
+/// Dials until the campaign is done, stopped or paused. Errors are the store's.
+async fn dial_until_blocked(
+    inner: &Arc<Inner>,
+    run: &Arc<Run>,
+    dialer: &Dialer,
+) -> Result<Ending, StoreError> {
+    import(inner, run).await?;
+    let skip = lock(&run.placing).clone();
+    let report = reconcile::reconcile(inner, Some(&run.name), &skip).await?;
+    if report.total() > 0 {
+        tracing::info!(campaign = %run.name, ?report, "open attempts reconciled");
+    }
+    let mut control = run.control.subscribe();
+    let mut last_progress = tokio::time::Instant::now();
+    let mut last_sweep = tokio::time::Instant::now();
+    progress(inner, run, CampaignState::Running, None).await;
+    loop {
+        let current = control.borrow_and_update().clone();
+        match current {
+            Control::Running => {}
+            Control::Paused(reason) => {
+                tracing::warn!(campaign = %run.name, %reason, "campaign paused");
+                publish_state(inner, run, CampaignState::Paused, Some(&reason)).await;
+                return Ok(Ending::Paused);
+            }
+            Control::Stopped => return Ok(Ending::Stopped),
+        }
+        if let Some(limit) = inner.settings.max_spend_usd {
+            let spent = inner.store.spend_usd(None).await?;
+            if spent >= limit {
+                run.pause(&format!(
+                    "limits.max_spend_usd reached: {spent:.2} spent of {limit:.2}"
+                ));
+                continue;
+            }
+        }
+        if last_progress.elapsed() >= PROGRESS_EVERY {
+            progress(inner, run, CampaignState::Running, None).await;
+            last_progress = tokio::time::Instant::now();
+        }
+        let now = Utc::now();
+        let due = inner.store.due_contacts(&run.name, now, PAGE).await?;
+        if due.is_empty() {
+            let counts = inner.store.contact_counts(&run.name).await?;
+            if counts.pending == 0 && counts.dialing == 0 && run.in_progress() == 0 {
+                return Ok(Ending::Done);
+            }
+            if last_sweep.elapsed() >= SWEEP_EVERY {
+                let skip = lock(&run.placing).clone();
+                reconcile::sweep(inner, &run.name, &skip).await?;
+                last_sweep = tokio::time::Instant::now();
+            }
+            let wait = match inner.store.next_due(&run.name).await? {
+                Some(at) => (at - Utc::now()).to_std().unwrap_or_default(),
+                None => SWEEP_EVERY,
+            }
+            .clamp(Duration::from_millis(10), Duration::from_secs(1));
+            tokio::select! {
+                () = run.wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                _ = control.changed() => {}
+            }
+            continue;
+        }
+        for contact in due {
+            let running = *control.borrow() == Control::Running;
+            if !running {
+                break;
+            }
+            let Some(held) = slots(inner, run, &mut control).await else {
+                break;
+            };
+            tokio::select! {
+                () = run.pacer.ready() => {}
+                _ = control.changed() => break,
+            }
+            dial_one(inner, run, dialer, contact, held).await?;
+        }
+    }
+}
+
+/// A slot of the campaign and one of the account, or None when the campaign stops or pauses.
+async fn slots(
+    inner: &Inner,
+    run: &Run,
+    control: &mut watch::Receiver<Control>,
+) -> Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+    let campaign = tokio::select! {
+        permit = run.slots.clone().acquire_owned() => permit.ok()?,
+        _ = control.changed() => return None,
+    };
+    let global = tokio::select! {
+        permit = inner.slots.clone().acquire_owned() => permit.ok()?,
+        _ = control.changed() => return None,
+    };
+    Some((campaign, global))
+}
+
+async fn dial_one(
+    inner: &Arc<Inner>,
+    run: &Arc<Run>,
+    dialer: &Dialer,
+    contact: ContactRecord,
+    (campaign, global): (OwnedSemaphorePermit, OwnedSemaphorePermit),
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let decision = inner
+        .guard
+        .check(&contact.to, contact.timezone.as_deref(), run.hours, now)
+        .await?;
+    let audit = |action, reason: String| AuditEntry {
+        at: now,
+        campaign: Some(run.name.clone()),
+        to: contact.to.clone(),
+        action,
+        reason,
+        call_sid: None,
+    };
+    match decision {
+        Decision::Skip { reason, detail } => {
+            inner
+                .store
+                .settle_contact(contact.id, &Next::Skipped, reason.as_str())
+                .await?;
+            inner
+                .store
+                .audit(&audit(AuditAction::Skipped, detail))
+                .await?;
+        }
+        Decision::Defer { until, reason } => {
+            inner
+                .store
+                .settle_contact(contact.id, &Next::Retry(until), &reason)
+                .await?;
+            inner
+                .store
+                .audit(&audit(
+                    AuditAction::Deferred,
+                    format!("{reason}; next try {}", until.format("%Y-%m-%d %H:%M UTC")),
+                ))
+                .await?;
+        }
+        Decision::Dial => {
+            let request = placing::request(&run.name, &run.spec, &contact);
+            let from = dialer.caller_id(&request).unwrap_or_default();
+            let attempt = inner
+                .store
+                .journal_attempt(Some(&contact), &contact.to, &from, now)
+                .await?;
+            lock(&run.placing).insert(attempt);
+            let held = Held {
+                attempt,
+                _campaign: campaign,
+                _global: global,
+            };
+            tokio::spawn(placing::place(
+                inner.clone(),
+                run.clone(),
+                dialer.clone(),
+                request,
+                contact,
+                held,
+            ));
+        }
+    }
+    Ok(())
+}

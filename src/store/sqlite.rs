@@ -1,0 +1,779 @@
+//! The embedded store: one SQLite file in WAL mode, migrated at open.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::records::*;
+use super::{Store, StoreError};
+use crate::campaign::{CampaignSpec, Outcome};
+
+/// How the SQLite file is opened.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// How long a write waits for another process's lock before failing.
+    pub busy_timeout: Duration,
+    /// Caps the file at this many pages (tests use it to fill the "disk").
+    pub max_page_count: Option<u64>,
+    /// `true`: every commit reaches the disk before it returns (power-loss safe).
+    pub full_sync: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            busy_timeout: Duration::from_secs(5),
+            max_page_count: None,
+            full_sync: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+fn ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn map_err(error: sqlx::Error) -> StoreError {
+    let text = error.to_string();
+    match &error {
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            let primary = code.parse::<u32>().map(|c| c & 0xff).unwrap_or(0);
+            match primary {
+                5 | 6 => StoreError::Locked(text),
+                13 => StoreError::Full(text),
+                11 | 26 => StoreError::Corrupt(text),
+                _ => StoreError::Database(text),
+            }
+        }
+        sqlx::Error::PoolTimedOut => StoreError::Locked(text),
+        sqlx::Error::Io(io) if io.raw_os_error() == Some(28) => StoreError::Full(text),
+        _ => StoreError::Database(text),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `url` (`sqlite://projectx.db`,
+    /// `sqlite::memory:`) and brings its tables up to date.
+    pub async fn open(url: &str, options: &SqliteOptions) -> Result<Self, StoreError> {
+        let open_error = |message: String| StoreError::Open {
+            url: url.to_owned(),
+            message,
+        };
+        let mut connect = SqliteConnectOptions::from_str(url)
+            .map_err(|e| open_error(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(if options.full_sync {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
+            .busy_timeout(options.busy_timeout)
+            .foreign_keys(true);
+        if let Some(pages) = options.max_page_count {
+            connect = connect.pragma("max_page_count", pages.to_string());
+        }
+        let memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database lives in one connection.
+            .max_connections(if memory { 1 } else { 4 })
+            .acquire_timeout(options.busy_timeout + Duration::from_secs(5))
+            .connect_with(connect)
+            .await
+            .map_err(|e| open_error(e.to_string()))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| open_error(format!("migrating: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// A fresh private store in memory, for tests and dry runs.
+    pub async fn in_memory() -> Result<Self, StoreError> {
+        Self::open("sqlite::memory:", &SqliteOptions::default()).await
+    }
+
+    async fn begin(&self) -> Result<Transaction<'_, Sqlite>, StoreError> {
+        self.pool.begin().await.map_err(map_err)
+    }
+}
+
+fn campaign_row(row: &SqliteRow) -> Result<CampaignRecord, StoreError> {
+    let name: String = row.try_get("name").map_err(map_err)?;
+    let spec: String = row.try_get("spec").map_err(map_err)?;
+    let state: String = row.try_get("state").map_err(map_err)?;
+    Ok(CampaignRecord {
+        spec: serde_json::from_str(&spec)
+            .map_err(|e| StoreError::Corrupt(format!("campaign {name:?} spec: {e}")))?,
+        state: CampaignState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("campaign {name:?} state {state:?}")))?,
+        reason: row.try_get("reason").map_err(map_err)?,
+        imported: row.try_get("imported").map_err(map_err)?,
+        owner: row.try_get("owner").map_err(map_err)?,
+        created_at: time(row.try_get("created_at").map_err(map_err)?),
+        updated_at: time(row.try_get("updated_at").map_err(map_err)?),
+        name,
+    })
+}
+
+fn contact_row(row: &SqliteRow) -> Result<ContactRecord, StoreError> {
+    let id: i64 = row.try_get("id").map_err(map_err)?;
+    let status: String = row.try_get("status").map_err(map_err)?;
+    let vars: String = row.try_get("vars").map_err(map_err)?;
+    let outcome: Option<String> = row.try_get("last_outcome").map_err(map_err)?;
+    let line: Option<i64> = row.try_get("line").map_err(map_err)?;
+    let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
+    Ok(ContactRecord {
+        id,
+        campaign: row.try_get("campaign").map_err(map_err)?,
+        to: row.try_get("to_number").map_err(map_err)?,
+        name: row.try_get("name").map_err(map_err)?,
+        timezone: row.try_get("timezone").map_err(map_err)?,
+        vars: serde_json::from_str(&vars)
+            .map_err(|e| StoreError::Corrupt(format!("contact {id} vars: {e}")))?,
+        line: line.and_then(|l| u64::try_from(l).ok()),
+        status: ContactStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("contact {id} status {status:?}")))?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        next_at: time(row.try_get("next_at").map_err(map_err)?),
+        last_outcome: outcome.as_deref().and_then(Outcome::parse),
+        reason: row.try_get("reason").map_err(map_err)?,
+    })
+}
+
+fn attempt_row(row: &SqliteRow) -> Result<AttemptRecord, StoreError> {
+    let id: i64 = row.try_get("id").map_err(map_err)?;
+    let status: String = row.try_get("status").map_err(map_err)?;
+    let outcome: Option<String> = row.try_get("outcome").map_err(map_err)?;
+    let duration: Option<i64> = row.try_get("duration").map_err(map_err)?;
+    Ok(AttemptRecord {
+        id,
+        campaign: row.try_get("campaign").map_err(map_err)?,
+        contact_id: row.try_get("contact_id").map_err(map_err)?,
+        to: row.try_get("to_number").map_err(map_err)?,
+        from: row.try_get("from_number").map_err(map_err)?,
+        journaled_at: time(row.try_get("journaled_at").map_err(map_err)?),
+        call_sid: row.try_get("call_sid").map_err(map_err)?,
+        status: AttemptStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("attempt {id} status {status:?}")))?,
+        outcome: outcome.as_deref().and_then(Outcome::parse),
+        duration: duration.and_then(|d| u64::try_from(d).ok()),
+        price: row.try_get("price").map_err(map_err)?,
+    })
+}
+
+fn audit_row(row: &SqliteRow) -> Result<AuditEntry, StoreError> {
+    let action: String = row.try_get("action").map_err(map_err)?;
+    Ok(AuditEntry {
+        at: time(row.try_get("at").map_err(map_err)?),
+        campaign: row.try_get("campaign").map_err(map_err)?,
+        to: row.try_get("to_number").map_err(map_err)?,
+        action: AuditAction::parse(&action)
+            .ok_or_else(|| StoreError::Corrupt(format!("audit action {action:?}")))?,
+        reason: row.try_get("reason").map_err(map_err)?,
+        call_sid: row.try_get("call_sid").map_err(map_err)?,
+    })
+}
+
+/// Moves a contact on inside `tx`.
+async fn move_contact(
+    tx: &mut Transaction<'_, Sqlite>,
+    contact: i64,
+    next: &Next,
+    outcome: Option<Outcome>,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let (status, next_at) = match next {
+        Next::Retry(at) => (ContactStatus::Pending, Some(ms(*at))),
+        Next::Done => (ContactStatus::Done, None),
+        Next::Skipped => (ContactStatus::Skipped, None),
+    };
+    sqlx::query(
+        "UPDATE contacts SET status = ?, next_at = COALESCE(?, next_at),
+         last_outcome = COALESCE(?, last_outcome), reason = ? WHERE id = ?",
+    )
+    .bind(status.as_str())
+    .bind(next_at)
+    .bind(outcome.map(Outcome::as_str))
+    .bind(reason)
+    .bind(contact)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn put_campaign(&self, name: &str, spec: &CampaignSpec) -> Result<(), StoreError> {
+        let spec = serde_json::to_string(spec).map_err(|e| StoreError::Database(e.to_string()))?;
+        let now = ms(Utc::now());
+        sqlx::query(
+            "INSERT INTO campaigns (name, spec, state, created_at, updated_at)
+             VALUES (?, ?, 'defined', ?, ?)
+             ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(spec)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn campaign(&self, name: &str) -> Result<Option<CampaignRecord>, StoreError> {
+        sqlx::query("SELECT * FROM campaigns WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(campaign_row)
+            .transpose()
+    }
+
+    async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError> {
+        sqlx::query("SELECT * FROM campaigns ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(campaign_row)
+            .collect()
+    }
+
+    async fn set_campaign_state(
+        &self,
+        name: &str,
+        state: CampaignState,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE campaigns SET state = ?, reason = ?, updated_at = ? WHERE name = ?",
+        )
+        .bind(state.as_str())
+        .bind(reason)
+        .bind(ms(Utc::now()))
+        .bind(name)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoCampaign(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn lease_campaign(
+        &self,
+        name: &str,
+        owner: &str,
+        until: DateTime<Utc>,
+        take_over: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT owner, lease_until FROM campaigns WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .ok_or_else(|| StoreError::NoCampaign(name.to_owned()))?;
+        let holder: Option<String> = row.try_get("owner").map_err(map_err)?;
+        let lease: Option<i64> = row.try_get("lease_until").map_err(map_err)?;
+        if let Some(holder) = holder
+            && holder != owner
+            && lease.is_some_and(|l| l > ms(Utc::now()))
+            && take_over != Some(holder.as_str())
+        {
+            return Ok(Some(holder));
+        }
+        sqlx::query("UPDATE campaigns SET owner = ?, lease_until = ? WHERE name = ?")
+            .bind(owner)
+            .bind(ms(until))
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(None)
+    }
+
+    async fn release_campaign(&self, name: &str, owner: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE campaigns SET owner = NULL, lease_until = NULL WHERE name = ? AND owner = ?",
+        )
+        .bind(name)
+        .bind(owner)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn mark_imported(&self, name: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE campaigns SET imported = TRUE WHERE name = ?")
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn add_contacts(
+        &self,
+        campaign: &str,
+        contacts: &[NewContact],
+        at: DateTime<Utc>,
+    ) -> Result<ImportCounts, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut counts = ImportCounts::default();
+        for (index, contact) in contacts.iter().enumerate() {
+            let vars = serde_json::to_string(&contact.vars)
+                .map_err(|e| StoreError::Database(e.to_string()))?;
+            let done = sqlx::query(
+                "INSERT INTO contacts (campaign, to_number, name, timezone, vars, line, status, next_at)
+                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
+                 ON CONFLICT (campaign, to_number) DO NOTHING",
+            )
+            .bind(campaign)
+            .bind(&contact.to)
+            .bind(&contact.name)
+            .bind(&contact.timezone)
+            .bind(vars)
+            .bind(contact.line.and_then(|l| i64::try_from(l).ok()))
+            .bind(ms(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if done.rows_affected() == 1 {
+                counts.added += 1;
+            } else {
+                counts.duplicates.push(index);
+            }
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(counts)
+    }
+
+    async fn due_contacts(
+        &self,
+        campaign: &str,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ContactRecord>, StoreError> {
+        sqlx::query(
+            "SELECT * FROM contacts WHERE campaign = ? AND status = 'pending' AND next_at <= ?
+             ORDER BY next_at, id LIMIT ?",
+        )
+        .bind(campaign)
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(contact_row)
+        .collect()
+    }
+
+    async fn next_due(&self, campaign: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query(
+            "SELECT MIN(next_at) AS next FROM contacts WHERE campaign = ? AND status = 'pending'",
+        )
+        .bind(campaign)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let next: Option<i64> = row.try_get("next").map_err(map_err)?;
+        Ok(next.map(time))
+    }
+
+    async fn contact_counts(&self, campaign: &str) -> Result<ContactCounts, StoreError> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM contacts WHERE campaign = ? GROUP BY status",
+        )
+        .bind(campaign)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let mut counts = ContactCounts::default();
+        for row in rows {
+            let status: String = row.try_get("status").map_err(map_err)?;
+            let n: i64 = row.try_get("n").map_err(map_err)?;
+            let n = u64::try_from(n).unwrap_or(0);
+            match ContactStatus::parse(&status) {
+                Some(ContactStatus::Pending) => counts.pending = n,
+                Some(ContactStatus::Dialing) => counts.dialing = n,
+                Some(ContactStatus::Done) => counts.done = n,
+                Some(ContactStatus::Skipped) => counts.skipped = n,
+                None => return Err(StoreError::Corrupt(format!("contact status {status:?}"))),
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn contacts(&self, campaign: &str) -> Result<Vec<ContactRecord>, StoreError> {
+        sqlx::query("SELECT * FROM contacts WHERE campaign = ? ORDER BY id")
+            .bind(campaign)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(contact_row)
+            .collect()
+    }
+
+    async fn contact(&self, id: i64) -> Result<Option<ContactRecord>, StoreError> {
+        sqlx::query("SELECT * FROM contacts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(contact_row)
+            .transpose()
+    }
+
+    async fn settle_contact(
+        &self,
+        contact: i64,
+        next: &Next,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        move_contact(&mut tx, contact, next, None, Some(reason)).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn journal_attempt(
+        &self,
+        contact: Option<&ContactRecord>,
+        to: &str,
+        from: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO attempts (campaign, contact_id, to_number, from_number, journaled_at, status)
+             VALUES (?, ?, ?, ?, ?, 'journaled') RETURNING id",
+        )
+        .bind(contact.map(|c| c.campaign.as_str()))
+        .bind(contact.map(|c| c.id))
+        .bind(to)
+        .bind(from)
+        .bind(ms(at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .try_get("id")
+        .map_err(map_err)?;
+        if let Some(contact) = contact {
+            sqlx::query(
+                "UPDATE contacts SET status = 'dialing', attempts = attempts + 1 WHERE id = ?",
+            )
+            .bind(contact.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    async fn attempt_placed(&self, attempt: i64, call_sid: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE attempts SET call_sid = ?, status = 'placed' WHERE id = ? AND status = 'journaled'",
+        )
+        .bind(call_sid)
+        .bind(attempt)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn finish_attempt(
+        &self,
+        attempt: i64,
+        finish: &Finish,
+        next: &Next,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let status = finish.status.unwrap_or(AttemptStatus::Finished);
+        let updated = sqlx::query(
+            "UPDATE attempts SET status = ?, outcome = ?, answered_by = ?, duration = ?, price = ?,
+             error_code = ?, error = ?, finished_at = ?
+             WHERE id = ? AND status IN ('journaled', 'placed')
+             RETURNING contact_id",
+        )
+        .bind(status.as_str())
+        .bind(finish.outcome.map(Outcome::as_str))
+        .bind(&finish.answered_by)
+        .bind(finish.duration.and_then(|d| i64::try_from(d).ok()))
+        .bind(finish.price)
+        .bind(finish.error_code.map(i64::from))
+        .bind(&finish.error)
+        .bind(ms(finish.at.unwrap_or_else(Utc::now)))
+        .bind(attempt)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        // Finished before (a duplicate event): the contact has already moved on.
+        let Some(row) = updated else {
+            return Ok(());
+        };
+        let contact: Option<i64> = row.try_get("contact_id").map_err(map_err)?;
+        if let Some(contact) = contact {
+            move_contact(
+                &mut tx,
+                contact,
+                next,
+                finish.outcome,
+                finish.error.as_deref(),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn attempt_by_sid(&self, call_sid: &str) -> Result<Option<AttemptRecord>, StoreError> {
+        sqlx::query("SELECT * FROM attempts WHERE call_sid = ?")
+            .bind(call_sid)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(attempt_row)
+            .transpose()
+    }
+
+    async fn attempt(&self, attempt: i64) -> Result<Option<AttemptRecord>, StoreError> {
+        sqlx::query("SELECT * FROM attempts WHERE id = ?")
+            .bind(attempt)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(attempt_row)
+            .transpose()
+    }
+
+    async fn open_attempts(
+        &self,
+        campaign: Option<&str>,
+    ) -> Result<Vec<AttemptRecord>, StoreError> {
+        sqlx::query(
+            "SELECT * FROM attempts WHERE status IN ('journaled', 'placed')
+             AND (? IS NULL OR campaign = ?) ORDER BY id",
+        )
+        .bind(campaign)
+        .bind(campaign)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(attempt_row)
+        .collect()
+    }
+
+    async fn attempts_since(&self, number: &str, since: DateTime<Utc>) -> Result<u32, StoreError> {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM attempts WHERE to_number = ? AND journaled_at >= ?
+             AND status <> 'not-placed'",
+        )
+        .bind(number)
+        .bind(ms(since))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?
+        .try_get("n")
+        .map_err(map_err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn spend_usd(&self, campaign: Option<&str>) -> Result<f64, StoreError> {
+        let spent: Option<f64> = sqlx::query(
+            "SELECT SUM(-price) AS spent FROM attempts WHERE price IS NOT NULL
+             AND (? IS NULL OR campaign = ?)",
+        )
+        .bind(campaign)
+        .bind(campaign)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?
+        .try_get("spent")
+        .map_err(map_err)?;
+        Ok(spent.unwrap_or(0.0))
+    }
+
+    async fn add_dnc(&self, numbers: &[String], source: &str) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let now = ms(Utc::now());
+        let mut added = 0;
+        for number in numbers {
+            added += sqlx::query(
+                "INSERT INTO dnc (number, source, added_at) VALUES (?, ?, ?)
+                 ON CONFLICT (number) DO NOTHING",
+            )
+            .bind(number)
+            .bind(source)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(added)
+    }
+
+    async fn is_dnc(&self, number: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT 1 FROM dnc WHERE number = ?")
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .is_some())
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit (at, campaign, to_number, action, reason, call_sid)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(ms(entry.at))
+        .bind(&entry.campaign)
+        .bind(&entry.to)
+        .bind(entry.action.as_str())
+        .bind(&entry.reason)
+        .bind(&entry.call_sid)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn audit_log(
+        &self,
+        campaign: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        sqlx::query(
+            "SELECT * FROM audit WHERE (? IS NULL OR campaign = ?) ORDER BY id DESC LIMIT ?",
+        )
+        .bind(campaign)
+        .bind(campaign)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .rev()
+        .map(audit_row)
+        .collect()
+    }
+
+    async fn claim_schedule_run(
+        &self,
+        name: &str,
+        due: DateTime<Utc>,
+        fired: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO schedule_runs (schedule, due_at, fired_at) VALUES (?, ?, ?)
+             ON CONFLICT (schedule, due_at) DO NOTHING",
+        )
+        .bind(name)
+        .bind(ms(due))
+        .bind(ms(fired))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn last_schedule_run(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let last: Option<i64> =
+            sqlx::query("SELECT MAX(due_at) AS last FROM schedule_runs WHERE schedule = ?")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?
+                .try_get("last")
+                .map_err(map_err)?;
+        Ok(last.map(time))
+    }
+
+    async fn report(&self, campaign: &str) -> Result<StoreReport, StoreError> {
+        let mut report = StoreReport {
+            contacts: self.contact_counts(campaign).await?,
+            ..StoreReport::default()
+        };
+        let rows = sqlx::query(
+            "SELECT status, outcome, COUNT(*) AS n, SUM(duration) AS seconds, SUM(-price) AS cost
+             FROM attempts WHERE campaign = ? GROUP BY status, outcome",
+        )
+        .bind(campaign)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        for row in rows {
+            let status: String = row.try_get("status").map_err(map_err)?;
+            let outcome: Option<String> = row.try_get("outcome").map_err(map_err)?;
+            let n: i64 = row.try_get("n").map_err(map_err)?;
+            let seconds: Option<i64> = row.try_get("seconds").map_err(map_err)?;
+            let cost: Option<f64> = row.try_get("cost").map_err(map_err)?;
+            let key = match (status.as_str(), outcome) {
+                ("journaled" | "placed", _) => "in-progress".to_owned(),
+                (_, Some(outcome)) => outcome,
+                (status, None) => status.to_owned(),
+            };
+            let n = u64::try_from(n).unwrap_or(0);
+            report.attempts += n;
+            *report.outcomes.entry(key).or_default() += n;
+            report.seconds += seconds.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+            report.cost_usd += cost.unwrap_or(0.0);
+        }
+        let skipped = sqlx::query(
+            "SELECT reason, COUNT(*) AS n FROM contacts WHERE campaign = ? AND status = 'skipped'
+             GROUP BY reason",
+        )
+        .bind(campaign)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let mut by_reason = BTreeMap::new();
+        for row in skipped {
+            let reason: Option<String> = row.try_get("reason").map_err(map_err)?;
+            let n: i64 = row.try_get("n").map_err(map_err)?;
+            by_reason.insert(
+                reason.unwrap_or_else(|| "unknown".to_owned()),
+                u64::try_from(n).unwrap_or(0),
+            );
+        }
+        report.skipped = by_reason;
+        Ok(report)
+    }
+}
