@@ -124,6 +124,8 @@ struct Inner {
     /// Calls in progress across campaigns.
     slots: Arc<Semaphore>,
     running: Mutex<HashMap<String, Arc<run::Run>>>,
+    /// What calls have cost so far, in millionths of a USD: read before every dial.
+    spent_micros: std::sync::atomic::AtomicU64,
 }
 
 fn is_name(name: &str) -> bool {
@@ -155,6 +157,7 @@ impl Campaigns {
             owner: owner_id(),
             slots,
             running: Mutex::new(HashMap::new()),
+            spent_micros: std::sync::atomic::AtomicU64::new(0),
         });
         if inner.dialer.is_some() {
             tokio::spawn(outcomes::follow(Arc::downgrade(&inner)));
@@ -220,6 +223,10 @@ impl Campaigns {
             running.insert(name.to_owned(), run.clone());
             run
         };
+        let spent = self.inner.store.spend_usd(None).await?;
+        self.inner
+            .spent_micros
+            .fetch_max((spent * 1e6) as u64, std::sync::atomic::Ordering::Relaxed);
         if let Err(e) = self.take_lease(name).await {
             lock(&self.inner.running).remove(name);
             return Err(e);
@@ -366,6 +373,29 @@ impl Campaigns {
 }
 
 impl Inner {
+    fn spent_usd(&self) -> f64 {
+        self.spent_micros.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
+    }
+
+    /// Counts a call's price (negative: a charge) toward the spend limit.
+    fn add_price(&self, price: Option<f64>) {
+        if let Some(price) = price.filter(|p| *p < 0.0) {
+            self.spent_micros
+                .fetch_add((-price * 1e6) as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The reason to stop dialing when the spend limit is reached.
+    fn over_budget(&self) -> Option<String> {
+        let limit = self.settings.max_spend_usd?;
+        let spent = self.spent_usd();
+        (spent >= limit).then(|| {
+            format!(
+                "limits.max_spend_usd reached: {spent:.4} spent of {limit:.2}; raise it to go on"
+            )
+        })
+    }
+
     fn publish(&self, kind: EventKind, data: serde_json::Value) {
         if let serde_json::Value::Object(map) = data {
             self.bus.publish(Event::other(kind, map));

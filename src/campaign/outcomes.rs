@@ -114,6 +114,7 @@ pub async fn finish_attempt(
             .store
             .finish_attempt(attempt.id, &finish, &next)
             .await?;
+        inner.add_price(finish.price);
         let reason = match (&next, finish.duration) {
             (Next::Retry(at), _) => {
                 format!("{outcome}; retry at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))

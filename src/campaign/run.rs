@@ -339,14 +339,9 @@ async fn dial_until_blocked(
             }
             Control::Stopped => return Ok(Ending::Stopped),
         }
-        if let Some(limit) = inner.settings.max_spend_usd {
-            let spent = inner.store.spend_usd(None).await?;
-            if spent >= limit {
-                run.pause(&format!(
-                    "limits.max_spend_usd reached: {spent:.2} spent of {limit:.2}"
-                ));
-                continue;
-            }
+        if let Some(reason) = inner.over_budget() {
+            run.pause(&reason);
+            continue;
         }
         if last_progress.elapsed() >= PROGRESS_EVERY {
             progress(inner, run, CampaignState::Running, None).await;
@@ -417,6 +412,12 @@ async fn dial_one(
     contact: ContactRecord,
     (campaign, global): (OwnedSemaphorePermit, OwnedSemaphorePermit),
 ) -> Result<(), StoreError> {
+    // Checked again here: a call that ended while this one waited for its slot may have
+    // crossed the limit.
+    if let Some(reason) = inner.over_budget() {
+        run.pause(&reason);
+        return Ok(());
+    }
     let now = Utc::now();
     let decision = inner
         .guard

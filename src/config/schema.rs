@@ -291,11 +291,23 @@ pub enum ScenarioOutcome {
     NoAnswer,
     Failed,
     Reject,
+    /// Refused at creation with 21215 (no geographic permission).
+    GeoBlocked,
+    /// Refused at creation with 21216 (on Twilio's blocklist).
+    Blocked,
 }
 
 impl ScenarioOutcome {
-    pub const NAMES: &'static [&'static str] =
-        &["human", "machine", "busy", "no-answer", "failed", "reject"];
+    pub const NAMES: &'static [&'static str] = &[
+        "human",
+        "machine",
+        "busy",
+        "no-answer",
+        "failed",
+        "reject",
+        "geo-blocked",
+        "blocked",
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

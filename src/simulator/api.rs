@@ -307,6 +307,26 @@ async fn create_call(
         Ok(p) => p,
         Err(r) => return Err(r),
     };
+    // Numbers Twilio refuses outright, as it does when geographic permissions or its blocklist
+    // forbid them.
+    let to = params.to.as_str().to_owned();
+    match sim.callee(&to).outcome {
+        ScenarioOutcome::GeoBlocked => {
+            return Err(bad(
+                21215,
+                format!(
+                    "Account not authorized to call {to}. Perhaps you need to enable some international permissions"
+                ),
+            ));
+        }
+        ScenarioOutcome::Blocked => {
+            return Err(bad(
+                21216,
+                format!("Call blocked by Twilio blocklist: {to}"),
+            ));
+        }
+        _ => {}
+    }
     let call = sim.create(params, "outbound-api");
     json_reply(StatusCode::CREATED, call)
 }

@@ -104,6 +104,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StoreError>;
     async fn attempt_by_sid(&self, call_sid: &str) -> Result<Option<AttemptRecord>, StoreError>;
     async fn attempt(&self, attempt: i64) -> Result<Option<AttemptRecord>, StoreError>;
+    /// Every attempt of a campaign, in the order they were journaled.
+    async fn attempts(&self, campaign: &str) -> Result<Vec<AttemptRecord>, StoreError>;
     /// Attempts not finished: journaled without a CallSid, or placed and not yet ended.
     async fn open_attempts(&self, campaign: Option<&str>)
     -> Result<Vec<AttemptRecord>, StoreError>;

@@ -580,6 +580,17 @@ impl Store for SqliteStore {
             .transpose()
     }
 
+    async fn attempts(&self, campaign: &str) -> Result<Vec<AttemptRecord>, StoreError> {
+        sqlx::query("SELECT * FROM attempts WHERE campaign = ? ORDER BY id")
+            .bind(campaign)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(attempt_row)
+            .collect()
+    }
+
     async fn open_attempts(
         &self,
         campaign: Option<&str>,

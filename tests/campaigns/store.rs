@@ -1,0 +1,180 @@
+//! The store under the campaign: what survives a restart, and what happens when it fails.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use projectx::events::EventKind;
+use projectx::store::{
+    AttemptStatus, CampaignState, Finish, NewContact, Next, SqliteOptions, SqliteStore, Store,
+};
+use sqlx::Connection;
+
+use crate::harness::{CONFIG, World, numbers};
+
+#[tokio::test]
+async fn the_journal_completes_once_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let store = SqliteStore::open(&url, &SqliteOptions::default())
+        .await
+        .unwrap();
+    let spec = projectx::campaign::CampaignSpec::default();
+    store.put_campaign("c", &spec).await.unwrap();
+    let now = chrono::Utc::now();
+    let contact = NewContact {
+        to: "+14155550100".to_owned(),
+        ..NewContact::default()
+    };
+    let added = store
+        .add_contacts("c", &[contact.clone(), contact], now)
+        .await
+        .unwrap();
+    assert_eq!((added.added, added.duplicates.clone()), (1, vec![1]));
+    let due = store.due_contacts("c", now, 10).await.unwrap();
+    let attempt = store
+        .journal_attempt(Some(&due[0]), &due[0].to, "+15005550006", now)
+        .await
+        .unwrap();
+    assert_eq!(store.open_attempts(None).await.unwrap().len(), 1);
+    store.attempt_placed(attempt, "CA0123").await.unwrap();
+    let finish = Finish {
+        price: Some(-0.014),
+        duration: Some(30),
+        ..Finish::default()
+    };
+    store
+        .finish_attempt(attempt, &finish, &Next::Done)
+        .await
+        .unwrap();
+    // A second ending (a duplicate callback) changes nothing.
+    store
+        .finish_attempt(attempt, &finish, &Next::Retry(now))
+        .await
+        .unwrap();
+    assert!(store.claim_schedule_run("daily", now, now).await.unwrap());
+    assert!(!store.claim_schedule_run("daily", now, now).await.unwrap());
+    drop(store);
+
+    let store = SqliteStore::open(&url, &SqliteOptions::default())
+        .await
+        .unwrap();
+    let attempt = store.attempt_by_sid("CA0123").await.unwrap().unwrap();
+    assert_eq!(attempt.status, AttemptStatus::Finished);
+    let contacts = store.contacts("c").await.unwrap();
+    assert_eq!(contacts[0].status, projectx::store::ContactStatus::Done);
+    assert!((store.spend_usd(Some("c")).await.unwrap() - 0.014).abs() < 1e-9);
+    assert_eq!(
+        store
+            .last_schedule_run("daily")
+            .await
+            .unwrap()
+            .map(|t| t.timestamp_millis()),
+        Some(now.timestamp_millis())
+    );
+    assert!(store.open_attempts(None).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_store_pauses_the_campaign_and_nothing_is_lost() {
+    let options = SqliteOptions {
+        busy_timeout: Duration::from_millis(200),
+        ..SqliteOptions::default()
+    };
+    let mut world = World::with(CONFIG, options).await;
+    world
+        .define("locked", &numbers(30), |spec| spec.cps = Some(20.0))
+        .await;
+    let url = format!("sqlite://{}", world.path("store.db").display());
+    let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    world.campaigns().start("locked").await.unwrap();
+    // Let a few calls go, then hold the write lock from another connection.
+    world.event(EventKind::CallEnded, |_| true).await;
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let paused = world
+        .event(EventKind::CampaignProgress, |d| d["state"] == "paused")
+        .await;
+    let reason = paused["reason"].as_str().unwrap().to_owned();
+    assert!(reason.contains("the store is busy"), "{reason}");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    world.campaigns().resume("locked").await.unwrap();
+    tokio::time::timeout(Duration::from_secs(60), world.campaigns().wait("locked"))
+        .await
+        .unwrap();
+    let dials = world.dials().await;
+    assert_eq!(dials.len(), 30, "{dials:?}");
+    assert!(dials.values().all(|n| *n == 1), "{dials:?}");
+    let status = world.campaigns().status("locked").await.unwrap();
+    assert_eq!(status.state, CampaignState::Done);
+    assert_eq!(status.contacts.done, 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_pauses_the_campaign_and_every_call_made_is_journaled() {
+    // Size the file so the contacts fit and the attempts and audit entries soon do not.
+    let dir = tempfile::tempdir().unwrap();
+    let probe_url = format!("sqlite://{}", dir.path().join("probe.db").display());
+    let probe = SqliteStore::open(&probe_url, &SqliteOptions::default())
+        .await
+        .unwrap();
+    probe
+        .put_campaign("full", &Default::default())
+        .await
+        .unwrap();
+    let contacts: Vec<NewContact> = (0..300)
+        .map(|i| NewContact {
+            to: format!("+1415555{:04}", 1000 + i),
+            ..NewContact::default()
+        })
+        .collect();
+    probe
+        .add_contacts("full", &contacts, chrono::Utc::now())
+        .await
+        .unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&probe_url).await.unwrap();
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    drop(probe);
+
+    let url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let options = SqliteOptions {
+        max_page_count: Some(pages as u64 + 2),
+        ..SqliteOptions::default()
+    };
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url, &options).await.unwrap());
+    let mut world = World::on_store(CONFIG, dir, store).await;
+    let mut csv = String::from("to\n");
+    for contact in &contacts {
+        csv.push_str(&contact.to);
+        csv.push('\n');
+    }
+    world
+        .define("full", &csv, |spec| spec.cps = Some(50.0))
+        .await;
+    world.campaigns().start("full").await.unwrap();
+    let paused = world
+        .event(EventKind::CampaignProgress, |d| d["state"] == "paused")
+        .await;
+    let reason = paused["reason"].as_str().unwrap().to_owned();
+    assert!(reason.contains("disk is full"), "{reason}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Every call Twilio got has its journal entry; no contact went missing.
+    let dials = world.dials().await;
+    let attempts = world.store.attempts("full").await.unwrap();
+    assert!(!dials.is_empty() && dials.len() < 300, "{}", dials.len());
+    for number in dials.keys() {
+        assert!(
+            attempts.iter().any(|a| &a.to == number),
+            "{number} dialled without a journal entry"
+        );
+    }
+    let counts = world.store.contact_counts("full").await.unwrap();
+    assert_eq!(counts.total(), 300);
+    assert!(counts.pending > 0);
+    world.campaigns().stop("full").await.unwrap();
+}
