@@ -8,6 +8,37 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+/// What a schedule does about runs that fell due while the runtime was down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missed {
+    /// Wait for the next one.
+    #[default]
+    Skip,
+    /// Run once at start for the latest missed run, then go on as usual.
+    RunOnce,
+}
+
+/// The latest run of `timing` after `last` that is due by `now`, if any was missed.
+pub fn latest_missed(
+    timing: &Timing,
+    last: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let mut latest = None;
+    let mut after = last;
+    // Bounded: a schedule every second down for a year still ends the walk.
+    for _ in 0..1_000_000 {
+        match timing.next_after(after) {
+            Some(at) if at <= now => {
+                latest = Some(at);
+                after = at;
+            }
+            _ => break,
+        }
+    }
+    latest
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
     #[error(

@@ -258,7 +258,8 @@ function twiml.response() end
 
 ---@class projectx.ScheduleOptions
 ---@field tz string? IANA timezone (America/New_York); default UTC
----@field name string? shown in logs and schedule.fired
+---@field name string? shown in logs and schedule.fired; with the file, the schedule's identity in the store
+---@field missed "skip"|"run_once"? after downtime: skip missed runs (default) or run the latest once
 
 schedule = {}
 ---Standard 5-field cron (minute hour day month weekday; names or 0-7 for days), or 6 with
@@ -282,6 +283,83 @@ function schedule.at(time, fn, options) end
 ---@param id integer
 ---@return boolean
 function schedule.cancel(id) end
+
+---@class projectx.RetryRule
+---@field after string delay before calling again ("10m")
+---@field max integer retries, counting every earlier attempt of the contact
+
+---@class projectx.ContactRow
+---@field to string
+---@field name string?
+---@field timezone string? IANA name; derived from the number when absent
+---@field [string] string|number any other field: a variable the flow reads as call.vars
+
+---@class projectx.CampaignOptions
+---@field contacts string|projectx.ContactRow[] a CSV file (relative to the script) or a list
+---@field agent string?
+---@field flow string?
+---@field message string?
+---@field from string? caller ID; twilio.from_number by default
+---@field cps number? calls per second (limits.cps applies too)
+---@field max_concurrent integer? calls in progress at once
+---@field retry table<"busy"|"no_answer"|"failed"|"canceled"|"machine"|"refused", projectx.RetryRule>?
+---@field calling_hours string? "HH:MM-HH:MM", narrows compliance.calling_hours
+---@field machine_detection "Enable"|"DetectMessageEnd"?
+---@field timeout integer? seconds to ring
+---@field time_limit integer? longest call, in seconds
+
+---@class projectx.CampaignError
+---@field message string
+---@field kind "unknown"|"already_running"|"not_running"|"no_dialer"|"store"|"contacts"|"invalid"
+
+---@class projectx.ContactCounts
+---@field pending integer
+---@field dialing integer
+---@field done integer
+---@field skipped integer
+
+---@class projectx.CampaignStatus
+---@field name string
+---@field state "defined"|"running"|"paused"|"stopped"|"done"
+---@field reason string?
+---@field contacts projectx.ContactCounts
+---@field in_progress integer
+---@field spend_usd number
+
+---@class projectx.CampaignReport
+---@field contacts projectx.ContactCounts
+---@field attempts integer
+---@field outcomes table<string, integer> attempts by outcome (completed, busy, no-answer, …)
+---@field skipped table<string, integer> skipped contacts by reason
+---@field seconds integer
+---@field cost_usd number
+
+campaign = {}
+---Adds or updates a campaign (stored; survives restarts). Raises on a bad definition.
+---@param name string letters, digits, '-' and '_'
+---@param options projectx.CampaignOptions
+---@return true|nil ok, projectx.CampaignError? err
+function campaign.define(name, options) end
+---Starts dialing, or resumes after a stop or a crash.
+---@param name string
+---@return true|nil ok, projectx.CampaignError? err
+function campaign.start(name) end
+---Stops dialing; calls in progress finish.
+---@param name string
+---@return true|nil ok, projectx.CampaignError? err
+function campaign.stop(name) end
+---@param name string
+---@return true|nil ok, projectx.CampaignError? err
+function campaign.pause(name) end
+---@param name string
+---@return true|nil ok, projectx.CampaignError? err
+function campaign.resume(name) end
+---@param name string
+---@return projectx.CampaignStatus|nil status, projectx.CampaignError? err
+function campaign.status(name) end
+---@param name string
+---@return projectx.CampaignReport|nil report, projectx.CampaignError? err
+function campaign.report(name) end
 
 log = {}
 ---@param ... any joined with spaces, like print

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod campaigns;
 mod flows;
 mod harness;
 mod reload;

@@ -22,6 +22,7 @@ fn run(scripts: &[&str], extra_env: &[(&str, &str)], for_how_long: &str) -> (Str
         .args(&args)
         .current_dir(root)
         .env("PROJECTX_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("PROJECTX_STORE", "sqlite::memory:")
         .env("NO_COLOR", "1")
         .env_remove("TWILIO_ACCOUNT_SID")
         .env_remove("TWILIO_AUTH_TOKEN")
@@ -106,6 +107,74 @@ fn the_reminder_schedule_runs_the_survey_once_per_number() {
 }
 
 #[test]
+fn the_demo_campaign_dials_each_contact_by_the_rules_and_reports() {
+    let store = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_projectx"))
+        .args([
+            "--config",
+            "examples/demo.yaml",
+            "campaign",
+            "run",
+            "launch",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PROJECTX_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env(
+            "PROJECTX_STORE",
+            format!("sqlite://{}", store.path().join("demo.db").display()),
+        )
+        .env("NO_COLOR", "1")
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    // Bad rows are reported by line; the duplicate and the do-not-call number are not dialled.
+    assert!(
+        stderr.contains("line 8: invalid number \"not-a-number\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 9: unknown timezone \"Mars/Olympus_Mons\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 7: duplicate contact +14155550101"),
+        "{stderr}"
+    );
+    let dialled = |number: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("CA") && l.contains(&format!("-> {number} ")))
+            .count()
+    };
+    assert_eq!(dialled("+14155550101"), 1, "{stdout}");
+    assert_eq!(
+        dialled("+14155550102"),
+        3,
+        "busy: the first call and two retries"
+    );
+    assert_eq!(dialled("+14155550105"), 0, "on the do-not-call list");
+    let nova = transcript_of(&stdout, "+14155550101");
+    assert_eq!(nova[0], "say \"This is an automated call.\"", "{nova:?}");
+    assert_eq!(
+        nova[1],
+        "say \"Hello Captain Nova, this is Captain Nova from Quantum Labs.\""
+    );
+    assert!(
+        nova.contains(&"input {\"digits\":\"4\"}".to_owned()),
+        "{nova:?}"
+    );
+    assert!(
+        stdout.contains("campaign launch: 5 contacts (4 done, 1 skipped, 0 pending), 6 attempts"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("skipped: do-not-call list"), "{stdout}");
+}
+
+#[test]
 fn the_shipped_scripts_check_clean() {
     let output = Command::new(env!("CARGO_BIN_EXE_projectx"))
         .args(["check", "--config", "examples/projectx.yaml", "scripts"])
@@ -136,7 +205,7 @@ local function walk(prefix, t)
     elseif type(value) == "table" then walk(prefix .. "." .. key, value) end
   end
 end
-for _, name in ipairs({ "twilio", "voice", "twiml", "schedule", "log" }) do walk(name, _G[name]) end
+for _, name in ipairs({ "twilio", "voice", "twiml", "schedule", "campaign", "log" }) do walk(name, _G[name]) end
 f:close()
 "#,
         )

@@ -24,6 +24,7 @@ pub(crate) struct ScheduleEntry {
     pub name: String,
     pub timing: Timing,
     pub func: Function,
+    pub missed: crate::schedule::Missed,
 }
 
 #[derive(Debug, Default)]
@@ -37,6 +38,9 @@ pub(crate) struct Registry {
     pub new_schedules: Vec<ScheduleEntry>,
     pub cancelled: Vec<u64>,
     pub next_schedule: u64,
+    /// Schedules registered per name: a second one of the same name gets " (2)", so each keeps
+    /// its own record of runs.
+    pub schedule_names: std::collections::HashMap<String, u32>,
     /// The coroutines the host drives; only these may wait on Twilio.
     pub driven: HashSet<usize>,
 }

@@ -323,14 +323,21 @@ impl Worker {
                 timer.task.abort();
             }
         }
+        let store = self.ctx.campaigns.as_ref().map(|c| c.store().clone());
         for entry in new {
             let ScheduleEntry {
                 id,
                 name,
                 timing,
                 func,
+                missed,
             } = entry;
-            let task = tokio::spawn(tick(id, timing, self.sender.clone()));
+            let runs = store.clone().map(|store| Runs {
+                store,
+                key: format!("{}#{name}", self.file.display()),
+                missed,
+            });
+            let task = tokio::spawn(tick(id, timing, runs, self.sender.clone()));
             self.timers.insert(id, Timer { name, func, task });
         }
     }
@@ -426,18 +433,63 @@ impl Worker {
     }
 }
 
+/// Where a schedule's runs are recorded, so none runs twice across reloads and restarts.
+struct Runs {
+    store: std::sync::Arc<dyn crate::store::Store>,
+    /// `file#name`: the schedule's identity across versions and restarts.
+    key: String,
+    missed: crate::schedule::Missed,
+}
+
+impl Runs {
+    /// Records the run due at `at`; false when it was made already (by an earlier version or
+    /// process). A store that cannot say means no run: better late than twice.
+    async fn claim(&self, at: DateTime<Utc>) -> bool {
+        match self
+            .store
+            .claim_schedule_run(&self.key, at, Utc::now())
+            .await
+        {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::error!(schedule = %self.key, error = %e, "cannot record the run; skipped");
+                false
+            }
+        }
+    }
+}
+
 /// Sleeps until each firing and asks the worker to run it; ends when the worker is gone.
-async fn tick(id: u64, timing: Timing, worker: mpsc::WeakSender<Command>) {
+async fn tick(id: u64, timing: Timing, runs: Option<Runs>, worker: mpsc::WeakSender<Command>) {
     let mut after = Utc::now();
-    while let Some(at) = timing.next_after(after) {
-        let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-        tokio::time::sleep(wait).await;
+    if let Some(runs) = &runs
+        && runs.missed == crate::schedule::Missed::RunOnce
+        && let Ok(Some(last)) = runs.store.last_schedule_run(&runs.key).await
+        && let Some(at) = crate::schedule::latest_missed(&timing, last, after)
+        && runs.claim(at).await
+    {
+        tracing::info!(schedule = %runs.key, due = %at, "running a run missed while down");
         let Some(worker) = worker.upgrade() else {
             return;
         };
         if worker.send(Command::Fire { id, at }).await.is_err() {
             return;
         }
+    }
+    while let Some(at) = timing.next_after(after) {
+        let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        tokio::time::sleep(wait).await;
         after = at;
+        if let Some(runs) = &runs
+            && !runs.claim(at).await
+        {
+            continue;
+        }
+        let Some(worker) = worker.upgrade() else {
+            return;
+        };
+        if worker.send(Command::Fire { id, at }).await.is_err() {
+            return;
+        }
     }
 }

@@ -5,7 +5,7 @@ use chrono::Utc;
 use mlua::{Function, Lua, Table};
 use serde::Deserialize;
 
-use crate::schedule::Timing;
+use crate::schedule::{Missed, Timing};
 use crate::script::lua::convert::arg;
 use crate::script::lua::registry::{ScheduleEntry, registry};
 
@@ -14,6 +14,8 @@ use crate::script::lua::registry::{ScheduleEntry, registry};
 struct Options {
     tz: Option<String>,
     name: Option<String>,
+    /// After downtime: `skip` the runs missed (default) or `run_once` to catch up once.
+    missed: Option<String>,
 }
 
 fn options(value: Option<Table>, function: &str) -> mlua::Result<Options> {
@@ -23,8 +25,32 @@ fn options(value: Option<Table>, function: &str) -> mlua::Result<Options> {
     }
 }
 
-fn add(lua: &Lua, timing: Timing, func: Function, name: String) -> mlua::Result<u64> {
+fn missed(opts: &Options, function: &str) -> mlua::Result<Missed> {
+    match opts.missed.as_deref() {
+        None | Some("skip") => Ok(Missed::Skip),
+        Some("run_once") => Ok(Missed::RunOnce),
+        Some(other) => Err(bad(
+            function,
+            "options.missed",
+            format!("{other:?} is not \"skip\" or \"run_once\""),
+        )),
+    }
+}
+
+fn add(
+    lua: &Lua,
+    timing: Timing,
+    func: Function,
+    name: String,
+    missed: Missed,
+) -> mlua::Result<u64> {
     let mut registry = registry(lua)?;
+    let seen = registry.schedule_names.entry(name.clone()).or_insert(0);
+    *seen += 1;
+    let name = match *seen {
+        1 => name,
+        n => format!("{name} ({n})"),
+    };
     registry.next_schedule += 1;
     let id = registry.next_schedule;
     registry.new_schedules.push(ScheduleEntry {
@@ -32,6 +58,7 @@ fn add(lua: &Lua, timing: Timing, func: Function, name: String) -> mlua::Result<
         name,
         timing,
         func,
+        missed,
     });
     Ok(id)
 }
@@ -55,7 +82,8 @@ pub(super) fn register(lua: &Lua) -> mlua::Result<()> {
                     };
                     bad("schedule.cron", argument, e)
                 })?;
-                add(lua, timing, func, opts.name.unwrap_or(expr))
+                let missed = missed(&opts, "schedule.cron")?;
+                add(lua, timing, func, opts.name.unwrap_or(expr), missed)
             },
         )?,
     )?;
@@ -78,11 +106,13 @@ pub(super) fn register(lua: &Lua) -> mlua::Result<()> {
                 };
                 let timing =
                     Timing::every(&text).map_err(|e| bad("schedule.every", "interval", e))?;
+                let missed = missed(&opts, "schedule.every")?;
                 add(
                     lua,
                     timing,
                     func,
                     opts.name.unwrap_or_else(|| format!("every {text}")),
+                    missed,
                 )
             },
         )?,
@@ -94,11 +124,13 @@ pub(super) fn register(lua: &Lua) -> mlua::Result<()> {
                 let opts = options(opts, "schedule.at")?;
                 let timing = Timing::at(&when, opts.tz.as_deref(), Utc::now())
                     .map_err(|e| bad("schedule.at", "time", e))?;
+                let missed = missed(&opts, "schedule.at")?;
                 add(
                     lua,
                     timing,
                     func,
                     opts.name.unwrap_or_else(|| format!("at {when}")),
+                    missed,
                 )
             },
         )?,
