@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -228,11 +228,11 @@ fn main() {
     let simulator = start_simulator(&config_path, sim_port, &sim_log);
     let sim_pid = simulator.child.id().to_string();
 
-    let tokio = tokio::runtime::Builder::new_multi_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    tokio.block_on(async move {
+    rt.block_on(async move {
         let twilio = projectx::runtime::connect(&config).await.unwrap();
         let store = projectx::runtime::open_store(&config).await.unwrap();
         let runtime = Runtime::new(&config, &twilio, store.clone()).unwrap();
@@ -295,7 +295,8 @@ fn main() {
                 campaigns.status("bench").await
             );
         }
-        let (imported_at, cpu_imported, imported) = imported_rx.await.unwrap();
+        let (imported_at, cpu_imported, imported) =
+            tokio::time::timeout(Duration::from_secs(5), imported_rx).await.unwrap().unwrap();
 
         let attempts = store.attempts("bench").await.unwrap();
         let n = attempts.len();
@@ -443,5 +444,4 @@ fn main() {
         );
     }
     drop(simulator);
-    let _: Option<PathBuf> = None;
 }
