@@ -827,34 +827,44 @@ async fn the_standalone_simulator_serves_twilios_api() {
     );
 }
 
-/// The README's main command, as written there.
+/// The README's main command, as written there: the Lua campaign against the simulator.
 #[test]
 fn the_readme_main_job_runs_offline() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    assert!(readme.contains(
-        "cargo run -- call --config examples/projectx.yaml --to +14155550101 --agent captain-nova"
-    ));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("cargo run -- --config examples/demo.yaml campaign run launch"));
     let dir = tempfile::tempdir().unwrap();
-    let out = projectx(
-        dir.path(),
-        &[
-            "call",
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_projectx"))
+        .args([
             "--config",
-            &example_config(),
-            "--to",
-            "+14155550101",
-            "--agent",
-            "captain-nova",
-            "--message",
-            "Quantum timeline alert. Press 1 to confirm.",
-        ],
-    );
+            "examples/demo.yaml",
+            "campaign",
+            "run",
+            "launch",
+        ])
+        .current_dir(root)
+        .env(
+            "PROJECTX_STORE",
+            format!("sqlite://{}", dir.path().join("demo.db").display()),
+        )
+        .env("PROJECTX_LISTEN", format!("127.0.0.1:{port}"))
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains(" completed duration="), "{stdout}");
     assert!(
-        stdout.contains("say \"Quantum timeline alert. Press 1 to confirm.\""),
+        stdout.contains("campaign launch: 5 contacts (4 done, 1 skipped, 0 pending)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("say \"Hello Captain Nova, this is Captain Nova from Quantum Labs.\""),
         "{stdout}"
     );
 }
