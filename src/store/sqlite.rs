@@ -116,7 +116,39 @@ impl SqliteStore {
     async fn begin(&self) -> Result<Transaction<'_, Sqlite>, StoreError> {
         self.pool.begin().await.map_err(map_err)
     }
+
+    /// Every row of `query`, each read by `row`.
+    async fn all<T>(
+        &self,
+        query: Query<'_>,
+        row: fn(&SqliteRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(row)
+            .collect()
+    }
+
+    /// The row of `query`, if any, read by `row`.
+    async fn optional<T>(
+        &self,
+        query: Query<'_>,
+        row: fn(&SqliteRow) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        query
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(row)
+            .transpose()
+    }
 }
+
+type Query<'q> = sqlx::query::Query<'q, Sqlite, <Sqlite as sqlx::Database>::Arguments>;
 
 fn campaign_row(row: &SqliteRow) -> Result<CampaignRecord, StoreError> {
     let name: String = row.try_get("name").map_err(map_err)?;
@@ -244,24 +276,19 @@ impl Store for SqliteStore {
     }
 
     async fn campaign(&self, name: &str) -> Result<Option<CampaignRecord>, StoreError> {
-        sqlx::query("SELECT * FROM campaigns WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(campaign_row)
-            .transpose()
+        self.optional(
+            sqlx::query("SELECT * FROM campaigns WHERE name = ?").bind(name),
+            campaign_row,
+        )
+        .await
     }
 
     async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError> {
-        sqlx::query("SELECT * FROM campaigns ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(campaign_row)
-            .collect()
+        self.all(
+            sqlx::query("SELECT * FROM campaigns ORDER BY name"),
+            campaign_row,
+        )
+        .await
     }
 
     async fn set_campaign_state(
@@ -435,25 +462,19 @@ impl Store for SqliteStore {
     }
 
     async fn contacts(&self, campaign: &str) -> Result<Vec<ContactRecord>, StoreError> {
-        sqlx::query("SELECT * FROM contacts WHERE campaign = ? ORDER BY id")
-            .bind(campaign)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(contact_row)
-            .collect()
+        self.all(
+            sqlx::query("SELECT * FROM contacts WHERE campaign = ? ORDER BY id").bind(campaign),
+            contact_row,
+        )
+        .await
     }
 
     async fn contact(&self, id: i64) -> Result<Option<ContactRecord>, StoreError> {
-        sqlx::query("SELECT * FROM contacts WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(contact_row)
-            .transpose()
+        self.optional(
+            sqlx::query("SELECT * FROM contacts WHERE id = ?").bind(id),
+            contact_row,
+        )
+        .await
     }
 
     async fn settle_contact(
@@ -559,36 +580,27 @@ impl Store for SqliteStore {
     }
 
     async fn attempt_by_sid(&self, call_sid: &str) -> Result<Option<AttemptRecord>, StoreError> {
-        sqlx::query("SELECT * FROM attempts WHERE call_sid = ?")
-            .bind(call_sid)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(attempt_row)
-            .transpose()
+        self.optional(
+            sqlx::query("SELECT * FROM attempts WHERE call_sid = ?").bind(call_sid),
+            attempt_row,
+        )
+        .await
     }
 
     async fn attempt(&self, attempt: i64) -> Result<Option<AttemptRecord>, StoreError> {
-        sqlx::query("SELECT * FROM attempts WHERE id = ?")
-            .bind(attempt)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(attempt_row)
-            .transpose()
+        self.optional(
+            sqlx::query("SELECT * FROM attempts WHERE id = ?").bind(attempt),
+            attempt_row,
+        )
+        .await
     }
 
     async fn attempts(&self, campaign: &str) -> Result<Vec<AttemptRecord>, StoreError> {
-        sqlx::query("SELECT * FROM attempts WHERE campaign = ? ORDER BY id")
-            .bind(campaign)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(attempt_row)
-            .collect()
+        self.all(
+            sqlx::query("SELECT * FROM attempts WHERE campaign = ? ORDER BY id").bind(campaign),
+            attempt_row,
+        )
+        .await
     }
 
     async fn open_attempts(
