@@ -201,15 +201,18 @@ impl Campaigns {
         Ok(())
     }
 
-    /// Starts (or, after a crash or a stop, resumes) dialing a defined campaign.
-    pub async fn start(&self, name: &str) -> Result<(), CampaignError> {
-        let dialer = self.inner.dialer.clone().ok_or(CampaignError::NoDialer)?;
-        let record = self
-            .inner
+    async fn record(&self, name: &str) -> Result<crate::store::CampaignRecord, CampaignError> {
+        self.inner
             .store
             .campaign(name)
             .await?
-            .ok_or_else(|| CampaignError::Unknown(name.to_owned()))?;
+            .ok_or_else(|| CampaignError::Unknown(name.to_owned()))
+    }
+
+    /// Starts (or, after a crash or a stop, resumes) dialing a defined campaign.
+    pub async fn start(&self, name: &str) -> Result<(), CampaignError> {
+        let dialer = self.inner.dialer.clone().ok_or(CampaignError::NoDialer)?;
+        let record = self.record(name).await?;
         let run = {
             let mut running = lock(&self.inner.running);
             if running.contains_key(name) {
@@ -309,12 +312,7 @@ impl Campaigns {
     }
 
     pub async fn status(&self, name: &str) -> Result<CampaignStatus, CampaignError> {
-        let record = self
-            .inner
-            .store
-            .campaign(name)
-            .await?
-            .ok_or_else(|| CampaignError::Unknown(name.to_owned()))?;
+        let record = self.record(name).await?;
         let in_progress = lock(&self.inner.running)
             .get(name)
             .map_or(0, |run| run.in_progress());
@@ -329,9 +327,7 @@ impl Campaigns {
     }
 
     pub async fn report(&self, name: &str) -> Result<StoreReport, CampaignError> {
-        if self.inner.store.campaign(name).await?.is_none() {
-            return Err(CampaignError::Unknown(name.to_owned()));
-        }
+        self.record(name).await?;
         Ok(self.inner.store.report(name).await?)
     }
 
