@@ -169,6 +169,15 @@ pub async fn drive(inner: Arc<Inner>, run: Arc<Run>, dialer: Dialer) {
     run.finished.send_replace(true);
 }
 
+/// Why a campaign cannot go on until someone acts.
+#[derive(Debug, thiserror::Error)]
+enum Blocked {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read the contacts: {0}")]
+    Contacts(String),
+}
+
 /// Sets and announces the campaign's state.
 async fn publish_state(inner: &Inner, run: &Run, state: CampaignState, reason: Option<&str>) {
     if let Err(e) = inner
@@ -238,7 +247,7 @@ async fn renew_lease(inner: Arc<Inner>, name: String) {
 }
 
 /// Imports the contacts once per campaign, streaming the file in batches.
-async fn import(inner: &Inner, run: &Run) -> Result<(), StoreError> {
+async fn import(inner: &Inner, run: &Run) -> Result<(), Blocked> {
     let Some(record) = inner.store.campaign(&run.name).await? else {
         return Ok(());
     };
@@ -275,10 +284,8 @@ async fn import(inner: &Inner, run: &Run) -> Result<(), StoreError> {
             }
             match reader.await {
                 Ok(Ok(problems)) => problems,
-                Ok(Err(e)) => {
-                    return Err(StoreError::Database(format!("reading contacts: {e}")));
-                }
-                Err(e) => return Err(StoreError::Database(format!("reading contacts: {e}"))),
+                Ok(Err(e)) => return Err(Blocked::Contacts(e.to_string())),
+                Err(e) => return Err(Blocked::Contacts(e.to_string())),
             }
         }
     };
@@ -317,7 +324,7 @@ async fn dial_until_blocked(
     inner: &Arc<Inner>,
     run: &Arc<Run>,
     dialer: &Dialer,
-) -> Result<Ending, StoreError> {
+) -> Result<Ending, Blocked> {
     import(inner, run).await?;
     let skip = lock(&run.placing).clone();
     let report = reconcile::reconcile(inner, Some(&run.name), &skip).await?;
