@@ -5,11 +5,16 @@
 //! The simulator runs as a separate `projectx simulator` process, so its CPU is not counted
 //! (it still shares the machine's cores). The runtime runs in this process, wired as
 //! `projectx run` wires it, in live mode against the simulator's base URL: every call is a
-//! real REST request, a TwiML webhook and four signed status callbacks.
+//! real REST create (the message as inline TwiML), four signed status callbacks to the webhook
+//! server and a fetch of the call for its price.
 //!
 //! Run: `cargo bench --bench campaign` (figures on stdout). `PROJECTX_BENCH_CONTACTS` (default
 //! 100000) and `PROJECTX_BENCH_CPS` (default 1000, `limits.cps` and the campaign's `cps`)
-//! change the run.
+//! change the run. For diagnosis only: `PROJECTX_BENCH_DB_DIR` puts the SQLite file elsewhere
+//! (`/dev/shm`: no disk), `PROJECTX_BENCH_SYNC=normal` opens it with `synchronous=NORMAL`
+//! instead of the `FULL` that `projectx run` uses. `PROJECTX_BENCH_SIM_LIST=0` skips reading
+//! the simulator's call list back (its listing builds every call for every page: minutes for
+//! 100,000 calls).
 
 #![allow(clippy::unwrap_used)] // a bench binary: fail loudly
 
@@ -17,6 +22,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -24,6 +30,7 @@ use projectx::campaign::{CampaignSpec, ContactSource};
 use projectx::events::EventKind;
 use projectx::phone::PhoneNumber;
 use projectx::runtime::Runtime;
+use projectx::store::{SqliteOptions, SqliteStore, Store};
 use projectx::twilio::{CallFilter, TwilioApi};
 
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
@@ -84,6 +91,24 @@ fn vm_mb(pid: &str, key: &str) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// Context switches (voluntary + involuntary) of every live thread of this process.
+fn context_switches() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -123,7 +148,7 @@ fn contacts_csv(n: usize) -> (String, Vec<String>, usize) {
     (csv, numbers, invalid)
 }
 
-fn config_yaml(sim_port: u16, runtime_port: u16, dir: &Path, cps: f64) -> String {
+fn config_yaml(sim_port: u16, runtime_port: u16, db_dir: &Path, cps: f64) -> String {
     format!(
         r#"twilio:
   account_sid: "{ACCOUNT}"
@@ -140,7 +165,7 @@ compliance: {{ calling_hours: "00:00-24:00", disclose_automation: false, max_att
 limits: {{ cps: {cps}, max_concurrent_calls: {MAX_CONCURRENT} }}
 simulator: {{ speed: {SPEED} }}
 "#,
-        store = dir.join("bench.db").display(),
+        store = db_dir.join("bench.db").display(),
     )
 }
 
@@ -180,6 +205,25 @@ fn start_simulator(config: &Path, port: u16, log: &Path) -> SimulatorProcess {
     process
 }
 
+/// `campaign::Pacer` on its own, nothing else running: the rate it lets through.
+async fn pacer_alone(cps: f64, seconds: f64) {
+    let pacer = projectx::campaign::Pacer::new(cps);
+    let slots = (cps * seconds) as usize;
+    let started = Instant::now();
+    let mut stamps = Vec::with_capacity(slots);
+    for _ in 0..slots {
+        pacer.ready().await;
+        stamps.push(started.elapsed());
+    }
+    let span = (stamps[slots - 1] - stamps[0]).as_secs_f64();
+    let rate = (slots - 1) as f64 / span;
+    println!(
+        "pacer alone (campaign::Pacer::ready in a loop, nothing else running): {slots} slots at cps {cps} = {rate:.1}/s, error {:+.2} %, {:.0} us late per slot on average",
+        (rate - cps) / cps * 100.0,
+        (1.0 / rate - 1.0 / cps) * 1e6
+    );
+}
+
 /// The largest number of times in any window [t, t + width).
 fn max_in_window(times: &[i64], width: i64) -> (usize, i64) {
     let (mut best, mut at, mut end) = (0, 0, 0);
@@ -206,7 +250,11 @@ fn main() {
     let runtime_port = runtime_listener.local_addr().unwrap().port();
     let sim_port = free_port();
     let config_path = dir.path().join("projectx.yaml");
-    let yaml = config_yaml(sim_port, runtime_port, dir.path(), cps);
+    let db_dir = std::env::var_os("PROJECTX_BENCH_DB_DIR")
+        .map(|d| tempfile::tempdir_in(d).unwrap())
+        .unwrap_or_else(|| tempfile::tempdir().unwrap());
+    let full_sync = std::env::var("PROJECTX_BENCH_SYNC").map_or(true, |s| s != "normal");
+    let yaml = config_yaml(sim_port, runtime_port, db_dir.path(), cps);
     std::fs::write(&config_path, &yaml).unwrap();
     let config = projectx::config::from_str(&yaml, Some(config_path.clone()), &|_| None)
         .unwrap()
@@ -234,7 +282,16 @@ fn main() {
         .unwrap();
     rt.block_on(async move {
         let twilio = projectx::runtime::connect(&config).await.unwrap();
-        let store = projectx::runtime::open_store(&config).await.unwrap();
+        let store: Arc<dyn Store> = if full_sync {
+            projectx::runtime::open_store(&config).await.unwrap()
+        } else {
+            let options = SqliteOptions {
+                full_sync: false,
+                ..SqliteOptions::default()
+            };
+            let url = projectx::runtime::store_url(&config);
+            Arc::new(SqliteStore::open(&url, &options).await.unwrap())
+        };
         let runtime = Runtime::new(&config, &twilio, store.clone()).unwrap();
         runtime_listener.set_nonblocking(true).unwrap();
         let listener = tokio::net::TcpListener::from_std(runtime_listener).unwrap();
@@ -249,6 +306,8 @@ fn main() {
                 .await
                 .unwrap();
         });
+
+        pacer_alone(cps, 3.0).await;
 
         // The end of the import, seen on the bus: wall time and CPU then.
         let mut progress = runtime
@@ -277,14 +336,16 @@ fn main() {
         };
         campaigns.define("bench", spec, None).await.unwrap();
 
-        let (cpu0, sim_cpu0) = (cpu_ticks("self"), cpu_ticks(&sim_pid));
+        let (cpu0, sim_cpu0, switches0) =
+            (cpu_ticks("self"), cpu_ticks(&sim_pid), context_switches());
         let started = Instant::now();
         let started_utc = chrono::Utc::now();
         campaigns.start("bench").await.unwrap();
-        let limit = Duration::from_secs_f64(total as f64 / cps * 2.0 + 300.0);
+        let limit = Duration::from_secs_f64(total as f64 / cps * 5.0 + 300.0);
         let finished = tokio::time::timeout(limit, campaigns.wait("bench")).await;
         let elapsed = started.elapsed();
-        let (cpu1, sim_cpu1) = (cpu_ticks("self"), cpu_ticks(&sim_pid));
+        let (cpu1, sim_cpu1, switches1) =
+            (cpu_ticks("self"), cpu_ticks(&sim_pid), context_switches());
         let peak_mb = vm_mb("self", "VmHWM:");
         let rss_mb = vm_mb("self", "VmRSS:");
         let sim_peak_mb = vm_mb(&sim_pid, "VmHWM:");
@@ -319,7 +380,9 @@ fn main() {
         let us_per = |s: f64, count: usize| s * 1e6 / count.max(1) as f64;
 
         println!(
-            "campaign: {total} contacts, cps {cps}, max_concurrent {MAX_CONCURRENT}, simulator speed {SPEED}x in its own process, SQLite store (WAL, synchronous=FULL), 2 cores shared"
+            "campaign: {total} contacts, cps {cps}, max_concurrent {MAX_CONCURRENT}, simulator speed {SPEED}x in its own process, SQLite store in {} (WAL, synchronous={}), 2 cores shared",
+            db_dir.path().display(),
+            if full_sync { "FULL" } else { "NORMAL" }
         );
         println!(
             "import: {} contacts in {import_s:.2} s ({:.0} contacts/s), CPU {cpu_import:.2} s = {:.1} us per contact",
@@ -338,6 +401,11 @@ fn main() {
             us_per(cpu_dial, n),
             us_per(cpu_all, n),
             cpu_dial / (elapsed.as_secs_f64() - import_s) * 100.0
+        );
+        println!(
+            "context switches (this process, all threads, import included): {} = {:.1} per attempt",
+            switches1 - switches0,
+            (switches1 - switches0) as f64 / n.max(1) as f64
         );
         println!(
             "simulator process (not counted above): CPU {sim_cpu:.2} s = {:.1} us per call, peak RSS {sim_peak_mb:.1} MB",
@@ -403,22 +471,27 @@ fn main() {
         );
 
         // The other side: the calls the simulator received.
-        let api: &dyn TwilioApi = &twilio.client;
-        let filter = CallFilter {
-            page_size: Some(1000),
-            ..CallFilter::default()
-        };
-        let mut calls = api.list_calls(&filter);
-        let mut received: HashMap<String, usize> = HashMap::new();
-        while let Some(call) = calls.next().await {
-            *received.entry(call.unwrap().to.unwrap_or_default()).or_default() += 1;
+        if std::env::var("PROJECTX_BENCH_SIM_LIST").map_or(true, |v| v != "0") {
+            let listing = Instant::now();
+            let api: &dyn TwilioApi = &twilio.client;
+            let filter = CallFilter {
+                page_size: Some(1000),
+                ..CallFilter::default()
+            };
+            let mut calls = api.list_calls(&filter);
+            let mut received: HashMap<String, usize> = HashMap::new();
+            while let Some(call) = calls.next().await {
+                *received.entry(call.unwrap().to.unwrap_or_default()).or_default() += 1;
+            }
+            println!(
+                "dials per number (simulator's call list, read in {:.0} s): {} calls to {} numbers, {} numbers called more than once, {} of the contacts never called",
+                listing.elapsed().as_secs_f64(),
+                received.values().sum::<usize>(),
+                received.len(),
+                received.values().filter(|c| **c > 1).count(),
+                numbers.iter().filter(|n| !received.contains_key(n.as_str())).count()
+            );
         }
-        println!(
-            "dials per number (simulator's call list): {} calls to {} numbers, {} numbers called more than once",
-            received.values().sum::<usize>(),
-            received.len(),
-            received.values().filter(|c| **c > 1).count()
-        );
 
         let report = campaigns.report("bench").await.unwrap();
         let outcomes: BTreeMap<_, _> = report.outcomes.iter().collect();
