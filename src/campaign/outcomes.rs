@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::spec::{CampaignSpec, Outcome};
 use super::{Inner, lock};
 use crate::events::{CallEvent, EventKind};
-use crate::store::{AuditAction, AuditEntry, Finish, Next, StoreError};
+use crate::store::{AuditAction, Finish, Next, StoreError};
 
 /// Events queued for campaigns before the oldest are dropped (and then reconciled).
 const QUEUE: usize = 1 << 16;
@@ -45,10 +45,18 @@ pub async fn follow(inner: Weak<Inner>) {
         if call.campaign.is_none() || call.sid.is_empty() {
             continue;
         }
-        if let Err(e) = ended(&inner, call).await {
-            // The attempt stays open; the next sweep finishes it from Twilio's records.
-            tracing::error!(call_sid = %call.sid, error = %e, "cannot record the end of a campaign call");
+        // The slot is free as soon as the call is over; recording it (and fetching its price)
+        // happens beside the next calls, not before them.
+        if let Some(run) = lock(&inner.running).get(call.campaign.as_deref().unwrap_or_default()) {
+            run.release(&call.sid);
         }
+        let call = call.clone();
+        tokio::spawn(async move {
+            if let Err(e) = ended(&inner, &call).await {
+                // The attempt stays open; the next sweep finishes it from Twilio's records.
+                tracing::error!(call_sid = %call.sid, error = %e, "cannot record the end of a campaign call");
+            }
+        });
     }
 }
 
@@ -110,11 +118,6 @@ pub async fn finish_attempt(
         let outcome = finish.outcome.unwrap_or(Outcome::Completed);
         let now = Utc::now();
         let next = next_for(&spec, attempts, outcome, now);
-        inner
-            .store
-            .finish_attempt(attempt.id, &finish, &next)
-            .await?;
-        inner.add_price(finish.price);
         let reason = match (&next, finish.duration) {
             (Next::Retry(at), _) => {
                 format!("{outcome}; retry at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
@@ -122,17 +125,15 @@ pub async fn finish_attempt(
             (_, Some(seconds)) => format!("{outcome} after {seconds}s"),
             _ => outcome.to_string(),
         };
+        let finish = Finish {
+            audit: Some((AuditAction::Finished, reason)),
+            ..finish
+        };
         inner
             .store
-            .audit(&AuditEntry {
-                at: now,
-                campaign: attempt.campaign.clone(),
-                to: attempt.to.clone(),
-                action: AuditAction::Finished,
-                reason,
-                call_sid: attempt.call_sid.clone(),
-            })
+            .finish_attempt(attempt.id, &finish, &next)
             .await?;
+        inner.add_price(finish.price);
         if let Some(run) = &run {
             let failure = (outcome == Outcome::Failed).then(|| finish.error_code.unwrap_or(0));
             if let Some(reason) = lock(&run.breaker).record(failure) {

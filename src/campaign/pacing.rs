@@ -1,19 +1,31 @@
-//! Calls per second as a token bucket (GCRA, from governor) with a burst of one: calls are at
-//! least 1/cps apart, so no one-second window ever holds more than the limit.
+//! Calls per second. A token bucket (governor's GCRA) sets the pace; its burst of two lets a
+//! slot taken late be made up by the next, so timer lateness does not lower the rate. A window
+//! of the last admissions then holds every one-second window to the limit, whatever the timers
+//! do.
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::time::Instant;
 
 use crate::twilio::{Attempt, Operation, RequestGate};
 
 #[derive(Debug)]
 pub struct Pacer {
     limiter: DefaultDirectRateLimiter,
+    clock: DefaultClock,
+    /// When the last `cap` calls were let through, oldest first.
+    recent: Mutex<VecDeque<Instant>>,
+    cap: usize,
     cps: f64,
 }
+
+const WINDOW: Duration = Duration::from_secs(1);
 
 impl Pacer {
     /// `cps` > 0; values too small or too large for a quota are clamped.
@@ -24,11 +36,16 @@ impl Pacer {
             1.0
         };
         let period = Duration::from_secs_f64(1.0 / cps).max(Duration::from_nanos(1));
+        let burst = NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::MIN);
+            .allow_burst(burst);
+        let cap = (cps.floor() as usize).max(1);
         Self {
             limiter: RateLimiter::direct(quota),
+            clock: DefaultClock::default(),
+            recent: Mutex::new(VecDeque::with_capacity(cap)),
+            cap,
             cps,
         }
     }
@@ -39,7 +56,34 @@ impl Pacer {
 
     /// Waits for the next slot.
     pub async fn ready(&self) {
-        self.limiter.until_ready().await;
+        loop {
+            match self.limiter.check() {
+                Ok(()) => break,
+                Err(not_until) => {
+                    tokio::time::sleep(not_until.wait_time_from(self.clock.now())).await;
+                }
+            }
+        }
+        loop {
+            let wait = {
+                let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+                let now = Instant::now();
+                while recent
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+                {
+                    recent.pop_front();
+                }
+                if recent.len() < self.cap {
+                    recent.push_back(now);
+                    return;
+                }
+                recent.front().map_or(Duration::ZERO, |oldest| {
+                    WINDOW - now.duration_since(*oldest)
+                })
+            };
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 
@@ -60,17 +104,19 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn slots_are_spaced_by_the_period() {
-        let pacer = Pacer::new(50.0);
+    async fn no_one_second_window_holds_more_than_the_limit() {
+        let pacer = Pacer::new(20.0);
         let start = std::time::Instant::now();
         let mut stamps = Vec::new();
-        for _ in 0..10 {
+        for _ in 0..45 {
             pacer.ready().await;
             stamps.push(start.elapsed());
         }
-        // The first is immediate; each next one at least 20 ms after the one before.
-        for pair in stamps.windows(2) {
-            assert!(pair[1] - pair[0] >= Duration::from_millis(19), "{stamps:?}");
+        for window in stamps.windows(21) {
+            assert!(
+                window[20] - window[0] >= Duration::from_secs(1),
+                "{stamps:?}"
+            );
         }
     }
 }

@@ -10,7 +10,7 @@ use super::run::{Held, Run};
 use super::spec::{CampaignSpec, Outcome};
 use super::{Inner, lock, outcomes};
 use crate::calls::{CallRequest, Dialer};
-use crate::store::{AttemptStatus, AuditAction, AuditEntry, ContactRecord, Finish, StoreError};
+use crate::store::{AttemptStatus, AuditAction, ContactRecord, Finish, StoreError};
 use crate::twilio::{Delivery, TwilioError};
 
 /// The call a contact gets; its row's name and extra columns become the flow's variables.
@@ -60,7 +60,11 @@ pub async fn place(
         .place_then(&request, |sid| {
             let (inner, run, held) = (&inner, &run, &held);
             Box::pin(async move {
-                if let Err(e) = inner.store.attempt_placed(attempt, &sid).await {
+                let placed = inner
+                    .store
+                    .attempt_placed(attempt, &sid, AuditAction::Placed, "placed")
+                    .await;
+                if let Err(e) = placed {
                     tracing::error!(campaign = %run.name, call_sid = %sid, error = %e, "cannot journal the CallSid; the attempt will be reconciled");
                 }
                 let taken = lock(held).take();
@@ -72,16 +76,7 @@ pub async fn place(
         .await;
     lock(&run.placing).remove(&attempt);
     let outcome = match result {
-        Ok(call) => {
-            audit(
-                &inner,
-                &run,
-                &contact,
-                AuditAction::Placed,
-                "placed",
-                Some(call.sid),
-            )
-            .await;
+        Ok(_) => {
             if let Some(reason) = lock(&run.breaker).record(None) {
                 run.pause(&reason);
             }
@@ -117,43 +112,14 @@ async fn refused(
         error_code: error.code(),
         error: Some(error.to_string()),
         at: Some(now),
+        audit: Some((AuditAction::Refused, error.to_string())),
         ..Finish::default()
     };
     inner.store.finish_attempt(attempt, &finish, &next).await?;
     tracing::warn!(campaign = %run.name, to = %contact.to, %error, "call refused");
-    audit(
-        inner,
-        run,
-        contact,
-        AuditAction::Refused,
-        &error.to_string(),
-        None,
-    )
-    .await;
     if let Some(reason) = lock(&run.breaker).record(Some(error.code().unwrap_or(0))) {
         tracing::error!(campaign = %run.name, %reason, "campaign paused");
         run.pause(&reason);
     }
     Ok(())
-}
-
-async fn audit(
-    inner: &Inner,
-    run: &Run,
-    contact: &ContactRecord,
-    action: AuditAction,
-    reason: &str,
-    call_sid: Option<String>,
-) {
-    let entry = AuditEntry {
-        at: Utc::now(),
-        campaign: Some(run.name.clone()),
-        to: contact.to.clone(),
-        action,
-        reason: reason.to_owned(),
-        call_sid,
-    };
-    if let Err(e) = inner.store.audit(&entry).await {
-        tracing::error!(campaign = %run.name, error = %e, "cannot write the audit log");
-    }
 }

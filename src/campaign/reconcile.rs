@@ -13,9 +13,7 @@ use serde::Serialize;
 use super::spec::Outcome;
 use super::{Inner, outcomes};
 use crate::calls::CallInfo;
-use crate::store::{
-    AttemptRecord, AttemptStatus, AuditAction, AuditEntry, Finish, Next, StoreError,
-};
+use crate::store::{AttemptRecord, AttemptStatus, AuditAction, Finish, Next, StoreError};
 use crate::twilio::{Call, CallFilter, CallStatus};
 
 /// Attempts open longer than this are checked by the periodic sweep.
@@ -95,14 +93,15 @@ async fn settle(
         },
         None => match find_call(inner, attempt).await {
             Ok(Some(call)) => {
-                inner.store.attempt_placed(attempt.id, &call.sid).await?;
-                note(
-                    inner,
-                    attempt,
-                    "found in Twilio's call list",
-                    Some(&call.sid),
-                )
-                .await?;
+                inner
+                    .store
+                    .attempt_placed(
+                        attempt.id,
+                        &call.sid,
+                        AuditAction::Reconciled,
+                        "found in Twilio's call list",
+                    )
+                    .await?;
                 report.found += 1;
                 call
             }
@@ -111,19 +110,16 @@ async fn settle(
                     status: Some(AttemptStatus::NotPlaced),
                     error: Some("never placed (no such call at Twilio)".to_owned()),
                     at: Some(Utc::now()),
+                    audit: Some((
+                        AuditAction::Reconciled,
+                        "never placed: Twilio has no such call; due again".to_owned(),
+                    )),
                     ..Finish::default()
                 };
                 inner
                     .store
                     .finish_attempt(attempt.id, &finish, &Next::Retry(Utc::now()))
                     .await?;
-                note(
-                    inner,
-                    attempt,
-                    "never placed: Twilio has no such call; due again",
-                    None,
-                )
-                .await?;
                 report.never_placed += 1;
                 return Ok(());
             }
@@ -202,23 +198,4 @@ async fn find_call(inner: &Inner, attempt: &AttemptRecord) -> Result<Option<Call
         }
     }
     Ok(None)
-}
-
-async fn note(
-    inner: &Inner,
-    attempt: &AttemptRecord,
-    reason: &str,
-    call_sid: Option<&str>,
-) -> Result<(), StoreError> {
-    inner
-        .store
-        .audit(&AuditEntry {
-            at: Utc::now(),
-            campaign: attempt.campaign.clone(),
-            to: attempt.to.clone(),
-            action: AuditAction::Reconciled,
-            reason: reason.to_owned(),
-            call_sid: call_sid.map(str::to_owned),
-        })
-        .await
 }

@@ -94,8 +94,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         from: &str,
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
-    async fn attempt_placed(&self, attempt: i64, call_sid: &str) -> Result<(), StoreError>;
-    /// Completes an attempt and moves its contact on, in one transaction.
+    /// Completes the journal entry with the CallSid, and writes `action, reason` to the audit
+    /// log in the same transaction.
+    async fn attempt_placed(
+        &self,
+        attempt: i64,
+        call_sid: &str,
+        action: AuditAction,
+        reason: &str,
+    ) -> Result<(), StoreError>;
+    /// Completes an attempt, moves its contact on and writes `finish.audit` to the audit log,
+    /// in one transaction.
     async fn finish_attempt(
         &self,
         attempt: i64,

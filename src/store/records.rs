@@ -165,6 +165,8 @@ pub struct Finish {
     pub error_code: Option<u32>,
     pub error: Option<String>,
     pub at: Option<DateTime<Utc>>,
+    /// Written to the audit log with the attempt's number, campaign and CallSid.
+    pub audit: Option<(AuditAction, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -98,6 +98,9 @@ impl SqliteStore {
             // An in-memory database lives in one connection.
             .max_connections(if memory { 1 } else { 4 })
             .acquire_timeout(options.busy_timeout + Duration::from_secs(5))
+            // A file in this process needs no liveness ping before each use (sqlx's default
+            // costs a round trip to the connection's thread on every query).
+            .test_before_acquire(false)
             .connect_with(connect)
             .await
             .map_err(|e| open_error(e.to_string()))?;
@@ -225,6 +228,26 @@ fn audit_row(row: &SqliteRow) -> Result<AuditEntry, StoreError> {
         reason: row.try_get("reason").map_err(map_err)?,
         call_sid: row.try_get("call_sid").map_err(map_err)?,
     })
+}
+
+const INSERT_AUDIT: &str = "INSERT INTO audit (at, campaign, to_number, action, reason, call_sid)
+     VALUES (?, ?, ?, ?, ?, ?)";
+
+async fn insert_audit(
+    tx: &mut Transaction<'_, Sqlite>,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    sqlx::query(INSERT_AUDIT)
+        .bind(ms(entry.at))
+        .bind(&entry.campaign)
+        .bind(&entry.to)
+        .bind(entry.action.as_str())
+        .bind(&entry.reason)
+        .bind(&entry.call_sid)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
 }
 
 /// Moves a contact on inside `tx`.
@@ -523,16 +546,35 @@ impl Store for SqliteStore {
         Ok(id)
     }
 
-    async fn attempt_placed(&self, attempt: i64, call_sid: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE attempts SET call_sid = ?, status = 'placed' WHERE id = ? AND status = 'journaled'",
+    async fn attempt_placed(
+        &self,
+        attempt: i64,
+        call_sid: &str,
+        action: AuditAction,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "UPDATE attempts SET call_sid = ?, status = 'placed' WHERE id = ? AND status = 'journaled'
+             RETURNING campaign, to_number",
         )
         .bind(call_sid)
         .bind(attempt)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        Ok(())
+        if let Some(row) = row {
+            let entry = AuditEntry {
+                at: Utc::now(),
+                campaign: row.try_get("campaign").map_err(map_err)?,
+                to: row.try_get("to_number").map_err(map_err)?,
+                action,
+                reason: reason.to_owned(),
+                call_sid: Some(call_sid.to_owned()),
+            };
+            insert_audit(&mut tx, &entry).await?;
+        }
+        tx.commit().await.map_err(map_err)
     }
 
     async fn finish_attempt(
@@ -547,7 +589,7 @@ impl Store for SqliteStore {
             "UPDATE attempts SET status = ?, outcome = ?, answered_by = ?, duration = ?, price = ?,
              error_code = ?, error = ?, finished_at = ?
              WHERE id = ? AND status IN ('journaled', 'placed')
-             RETURNING contact_id",
+             RETURNING contact_id, campaign, to_number, call_sid",
         )
         .bind(status.as_str())
         .bind(finish.outcome.map(Outcome::as_str))
@@ -575,6 +617,17 @@ impl Store for SqliteStore {
                 finish.error.as_deref(),
             )
             .await?;
+        }
+        if let Some((action, reason)) = &finish.audit {
+            let entry = AuditEntry {
+                at: finish.at.unwrap_or_else(Utc::now),
+                campaign: row.try_get("campaign").map_err(map_err)?,
+                to: row.try_get("to_number").map_err(map_err)?,
+                action: *action,
+                reason: reason.clone(),
+                call_sid: row.try_get("call_sid").map_err(map_err)?,
+            };
+            insert_audit(&mut tx, &entry).await?;
         }
         tx.commit().await.map_err(map_err)
     }
@@ -682,20 +735,9 @@ impl Store for SqliteStore {
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit (at, campaign, to_number, action, reason, call_sid)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(ms(entry.at))
-        .bind(&entry.campaign)
-        .bind(&entry.to)
-        .bind(entry.action.as_str())
-        .bind(&entry.reason)
-        .bind(&entry.call_sid)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        insert_audit(&mut tx, entry).await?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn audit_log(

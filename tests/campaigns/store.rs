@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use projectx::events::EventKind;
 use projectx::store::{
-    AttemptStatus, CampaignState, Finish, NewContact, Next, SqliteOptions, SqliteStore, Store,
+    AttemptStatus, AuditAction, CampaignState, Finish, NewContact, Next, SqliteOptions,
+    SqliteStore, Store,
 };
 use sqlx::Connection;
 
@@ -36,10 +37,14 @@ async fn the_journal_completes_once_and_survives_reopening() {
         .await
         .unwrap();
     assert_eq!(store.open_attempts(None).await.unwrap().len(), 1);
-    store.attempt_placed(attempt, "CA0123").await.unwrap();
+    store
+        .attempt_placed(attempt, "CA0123", AuditAction::Placed, "placed")
+        .await
+        .unwrap();
     let finish = Finish {
         price: Some(-0.014),
         duration: Some(30),
+        audit: Some((AuditAction::Finished, "completed after 30s".to_owned())),
         ..Finish::default()
     };
     store
@@ -72,6 +77,19 @@ async fn the_journal_completes_once_and_survives_reopening() {
         Some(now.timestamp_millis())
     );
     assert!(store.open_attempts(None).await.unwrap().is_empty());
+    // The journal wrote the audit entries with the attempt, once each.
+    let audit = store.audit_log(Some("c"), 10).await.unwrap();
+    let actions: Vec<_> = audit
+        .iter()
+        .map(|a| (a.action, a.call_sid.as_deref()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (AuditAction::Placed, Some("CA0123")),
+            (AuditAction::Finished, Some("CA0123"))
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
