@@ -1,7 +1,7 @@
-//! Calls per second. A token bucket (governor's GCRA) sets the pace; its burst of two lets a
-//! slot taken late be made up by the next, so timer lateness does not lower the rate. A window
-//! of the last admissions then holds every one-second window to the limit, whatever the timers
-//! do.
+//! Calls per second. A token bucket (governor's GCRA) sets the pace; its burst (50 ms worth of
+//! calls, at least two) lets slots taken late be made up, so timer lateness (tokio's timers tick
+//! in milliseconds) does not lower the rate. A window of the last admissions then holds every
+//! one-second window to the limit, whatever the bucket and the timers do.
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
@@ -36,7 +36,8 @@ impl Pacer {
             1.0
         };
         let period = Duration::from_secs_f64(1.0 / cps).max(Duration::from_nanos(1));
-        let burst = NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(((cps * 0.05).ceil() as u32).clamp(2, 10_000))
+            .unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
