@@ -60,6 +60,32 @@ pub enum ContactsError {
     NoToColumn { path: PathBuf, found: String },
     #[error("{path}: {message}")]
     Header { path: PathBuf, message: String },
+    #[error("reading the contacts stopped: {0}")]
+    Reader(String),
+}
+
+/// A CSV file being read on a blocking thread: take the batches, then [`CsvStream::finish`].
+#[derive(Debug)]
+pub struct CsvStream {
+    pub batches: mpsc::Receiver<Vec<NewContact>>,
+    reader: tokio::task::JoinHandle<Result<Problems, ContactsError>>,
+}
+
+impl CsvStream {
+    pub fn start(path: &Path, region: &str) -> Self {
+        let (tx, batches) = mpsc::channel(4);
+        let (path, region) = (path.to_owned(), region.to_owned());
+        let reader = tokio::task::spawn_blocking(move || read_csv(&path, &region, tx));
+        Self { batches, reader }
+    }
+
+    /// The rows that were not contacts, once every batch has been taken.
+    pub async fn finish(self) -> Result<Problems, ContactsError> {
+        drop(self.batches);
+        self.reader
+            .await
+            .map_err(|e| ContactsError::Reader(e.to_string()))?
+    }
 }
 
 /// Checks one contact; the message names what is wrong.

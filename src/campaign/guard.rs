@@ -60,13 +60,17 @@ pub struct Guard {
 
 /// The zones the guard checks a contact's hours in.
 pub fn contact_zones(to: &str, timezone: Option<&str>, region: &str) -> Result<Vec<Tz>, String> {
+    let number = PhoneNumber::parse_in(to, region).map_err(|e| e.to_string())?;
+    zones_of(&number, timezone)
+}
+
+fn zones_of(number: &PhoneNumber, timezone: Option<&str>) -> Result<Vec<Tz>, String> {
     if let Some(name) = timezone.map(str::trim).filter(|t| !t.is_empty()) {
         return name
             .parse::<Tz>()
             .map(|tz| vec![tz])
             .map_err(|_| format!("unknown timezone {name:?}"));
     }
-    let number = PhoneNumber::parse_in(to, region).map_err(|e| e.to_string())?;
     let zones = zones_for(number.as_e164(), number.region());
     if zones.is_empty() {
         return Err(format!(
@@ -108,7 +112,7 @@ impl Guard {
                 format!("{e164} is on the do-not-call list"),
             ));
         }
-        let zones = match contact_zones(e164, timezone, &self.region) {
+        let zones = match zones_of(&number, timezone) {
             Ok(zones) => zones,
             Err(detail) => return Ok(skip(SkipReason::NoTimezone, detail)),
         };

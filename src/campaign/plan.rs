@@ -49,7 +49,7 @@ pub async fn plan(
         .await?
         .ok_or_else(|| CampaignError::Unknown(name.to_owned()))?;
     let run = Run::new(name, record.spec.clone(), &inner.settings);
-    let cps = run_cps(&record.spec, &inner.settings);
+    let cps = run.cps();
     let mut report = PlanReport {
         campaign: name.to_owned(),
         cps,
@@ -129,10 +129,6 @@ pub async fn plan(
     Ok(report)
 }
 
-fn run_cps(spec: &super::CampaignSpec, settings: &super::CampaignSettings) -> f64 {
-    spec.cps.unwrap_or(settings.cps).min(settings.cps)
-}
-
 async fn read_source(
     source: &Option<ContactSource>,
     region: &str,
@@ -141,17 +137,12 @@ async fn read_source(
         None => Ok((Vec::new(), Problems::default())),
         Some(ContactSource::List(rows)) => Ok(contacts::from_rows(rows, region)),
         Some(ContactSource::File(path)) => {
-            let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-            let (path, region) = (path.clone(), region.to_owned());
-            let reader =
-                tokio::task::spawn_blocking(move || contacts::read_csv(&path, &region, tx));
+            let mut stream = contacts::CsvStream::start(path, region);
             let mut rows = Vec::new();
-            while let Some(batch) = rx.recv().await {
+            while let Some(batch) = stream.batches.recv().await {
                 rows.extend(batch);
             }
-            let problems = reader
-                .await
-                .map_err(|e| crate::store::StoreError::Database(e.to_string()))??;
+            let problems = stream.finish().await?;
             Ok((rows, problems))
         }
     }

@@ -109,6 +109,11 @@ impl Run {
         self.control.send_replace(Control::Stopped);
     }
 
+    /// The pace: the campaign's `cps`, never above `limits.cps`.
+    pub fn cps(&self) -> f64 {
+        self.pacer.cps()
+    }
+
     pub fn in_progress(&self) -> usize {
         lock(&self.calls).len() + lock(&self.placing).len()
     }
@@ -270,11 +275,8 @@ async fn import(inner: &Inner, run: &Run) -> Result<(), Blocked> {
             problems
         }
         Some(ContactSource::File(path)) => {
-            let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-            let path = path.clone();
-            let reader =
-                tokio::task::spawn_blocking(move || contacts::read_csv(&path, &region, tx));
-            while let Some(batch) = rx.recv().await {
+            let mut stream = contacts::CsvStream::start(path, &region);
+            while let Some(batch) = stream.batches.recv().await {
                 let counts = inner
                     .store
                     .add_contacts(&run.name, &batch, Utc::now())
@@ -282,11 +284,10 @@ async fn import(inner: &Inner, run: &Run) -> Result<(), Blocked> {
                 added += counts.added;
                 note_duplicates(&batch, &counts.duplicates, &mut duplicates);
             }
-            match reader.await {
-                Ok(Ok(problems)) => problems,
-                Ok(Err(e)) => return Err(Blocked::Contacts(e.to_string())),
-                Err(e) => return Err(Blocked::Contacts(e.to_string())),
-            }
+            stream
+                .finish()
+                .await
+                .map_err(|e| Blocked::Contacts(e.to_string()))?
         }
     };
     for problem in problems.first.iter().chain(&duplicates.first) {
