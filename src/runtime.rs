@@ -19,6 +19,7 @@ use crate::config::{Config, Mode};
 use crate::events::{EventBus, EventKind};
 use crate::phone::PhoneNumber;
 use crate::script::lua::LuaHost;
+use crate::script::python::PythonHost;
 use crate::script::{HostContext, ScriptError, ScriptLimits, ScriptWatcher, Scripts};
 use crate::server::{self, MessageFlows, RequestValidator, ServerState, WebhookSettings};
 use crate::simulator::{Simulator, SimulatorSettings};
@@ -151,6 +152,8 @@ pub struct Runtime {
     pub scripts: Arc<Scripts>,
     pub state: Arc<ServerState>,
     pub campaigns: Campaigns,
+    /// What the runtime lends scripts; ordinary Python's service uses it too.
+    pub ctx: HostContext,
 }
 
 /// Installs the Prometheus recorder once per process and returns its handle.
@@ -235,7 +238,10 @@ impl Runtime {
             allow_os: config.runtime.sandbox.allow_os,
         };
         let scripts = Arc::new(Scripts::new(
-            vec![Arc::new(LuaHost::new(ctx))],
+            vec![
+                Arc::new(LuaHost::new(ctx.clone())),
+                Arc::new(PythonHost::new(ctx.clone())),
+            ],
             bus.clone(),
             Arc::new(MessageFlows::new(voices)),
         ));
@@ -263,6 +269,7 @@ impl Runtime {
             scripts,
             state,
             campaigns,
+            ctx,
         })
     }
 

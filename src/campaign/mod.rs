@@ -94,6 +94,23 @@ pub enum CampaignError {
     Store(#[from] StoreError),
 }
 
+impl CampaignError {
+    /// A short name for scripts to branch on (`already_running`, `unknown`, `store`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CampaignError::Unknown(_) => "unknown",
+            CampaignError::AlreadyRunning(_) | CampaignError::RunningElsewhere { .. } => {
+                "already_running"
+            }
+            CampaignError::NotRunning(_) => "not_running",
+            CampaignError::NoDialer => "no_dialer",
+            CampaignError::Store(_) => "store",
+            CampaignError::Contacts(_) => "contacts",
+            CampaignError::Spec { .. } | CampaignError::BadName(_) => "invalid",
+        }
+    }
+}
+
 /// A campaign's state and numbers, for `campaign.status` and `projectx campaign status`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CampaignStatus {

@@ -130,7 +130,10 @@ pub(crate) async fn dry_load(
             }),
     };
     let scripts = crate::script::Scripts::new(
-        vec![Arc::new(crate::script::lua::LuaHost::new(ctx))],
+        vec![
+            Arc::new(crate::script::lua::LuaHost::new(ctx.clone())),
+            Arc::new(crate::script::python::PythonHost::new(ctx)),
+        ],
         bus,
         Arc::new(crate::server::MessageFlows::default()),
     );

@@ -112,7 +112,12 @@ fn run_async(future: impl std::future::Future<Output = u8>) -> u8 {
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(future),
+        Ok(runtime) => {
+            // Lives as long as the process: Python scripts' awaitables run on it too.
+            let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(runtime));
+            crate::script::python::adopt_runtime(runtime);
+            runtime.block_on(future)
+        }
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             EXIT_RUNTIME

@@ -3,7 +3,10 @@
 //! current version exactly once and routes each call's flow to the version it started on.
 
 pub mod lua;
+pub mod python;
 mod scripts;
+pub mod session;
+mod timers;
 mod watch;
 
 use std::fmt;
@@ -133,6 +136,23 @@ impl OptOuts {
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The caller asked not to be called again: remembered at once, and kept in the store so it
+/// outlives this process. True when the number was not already on the list.
+pub fn opt_out(ctx: &HostContext, number: &str, call_sid: &str) -> bool {
+    let added = ctx.opt_outs.add(number);
+    if let Some(campaigns) = &ctx.campaigns {
+        let store = campaigns.store().clone();
+        let number = number.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = store.add_dnc(&[number], "opt-out").await {
+                tracing::error!(error = %e, "cannot record an opt-out in the store; it holds until restart");
+            }
+        });
+    }
+    tracing::info!(call_sid = %call_sid, number = %number, "caller opted out; not to be called again");
+    added
 }
 
 /// One answer of a flow to one of Twilio's requests.

@@ -94,7 +94,7 @@ impl Scripts {
             } else {
                 return Err(ScriptError::new(
                     path,
-                    "not a script this runtime loads (.lua)",
+                    "not a script this runtime loads (.lua, .py)",
                 ));
             }
         }
@@ -183,6 +183,18 @@ impl Scripts {
             }
         }
         Ok(())
+    }
+
+    /// Adds code loaded some other way (ordinary Python's registrations) under its file name,
+    /// current at once.
+    pub fn attach(&self, script: Arc<dyn LoadedScript>) {
+        let old = self
+            .write()
+            .insert(script.file().to_owned(), script.clone());
+        script.activate();
+        if let Some(old) = old {
+            old.retire();
+        }
     }
 
     /// Loads every file; returns the failures (the others run).

@@ -19,7 +19,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 pub use flows::{FlowError, FlowRequest, FlowResponder, MessageFlows};
 pub use form::{FormError, parse_form};
-pub use signature::{RequestValidator, SignatureError};
+pub use signature::{Algorithm, RequestValidator, SignatureError};
 
 use crate::calls::CallTracker;
 

@@ -43,13 +43,34 @@ impl RequestValidator {
         url: &str,
         params: &[(K, V)],
     ) -> String {
-        let mut mac = self.mac();
-        mac.update(url.as_bytes());
-        for (key, value) in canonical_params(params) {
-            mac.update(key.as_bytes());
-            mac.update(value.as_bytes());
-        }
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+        self.compute_signature_with(url, params, Algorithm::HmacSha1)
+    }
+
+    /// [`RequestValidator::compute_signature`] with `algorithm`: webhooks signed with a shared
+    /// key may use HMAC-SHA256 (`X-Twilio-Webhooks-Signature-Settings`).
+    pub fn compute_signature_with<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        url: &str,
+        params: &[(K, V)],
+        algorithm: Algorithm,
+    ) -> String {
+        let canonical = canonical_params(params);
+        let key = self.token.expose_secret().as_bytes();
+        let digest = match algorithm {
+            Algorithm::HmacSha1 => {
+                let mut mac = self.mac();
+                feed(&mut mac, url, &canonical);
+                mac.finalize().into_bytes().to_vec()
+            }
+            Algorithm::HmacSha256 => {
+                // HMAC takes keys of any length; this cannot fail.
+                let mut mac = Hmac::<Sha256>::new_from_slice(key)
+                    .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+                feed(&mut mac, url, &canonical);
+                mac.finalize().into_bytes().to_vec()
+            }
+        };
+        base64::engine::general_purpose::STANDARD.encode(digest)
     }
 
     /// Validates a form-encoded request: `url` exactly as Twilio requested it.
@@ -105,6 +126,21 @@ impl RequestValidator {
         // HMAC takes keys of any length; this cannot fail.
         HmacSha1::new_from_slice(self.token.expose_secret().as_bytes())
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+    }
+}
+
+/// The HMAC a webhook is signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    HmacSha1,
+    HmacSha256,
+}
+
+fn feed(mac: &mut impl Mac, url: &str, canonical: &[(&str, &str)]) {
+    mac.update(url.as_bytes());
+    for (key, value) in canonical {
+        mac.update(key.as_bytes());
+        mac.update(value.as_bytes());
     }
 }
 

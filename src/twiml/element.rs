@@ -188,6 +188,11 @@ impl Element {
         self.children.insert(index, Child::Element(child));
     }
 
+    /// Keeps the first `len` children: undoes appends made after counting them.
+    pub fn truncate(&mut self, len: usize) {
+        self.children.truncate(len);
+    }
+
     /// Builder form: appends a child element.
     pub fn child(mut self, child: Element) -> Self {
         self.children.push(Child::Element(child));

@@ -83,6 +83,11 @@ impl VoiceResponse {
         (&mut self.root, super::schema::ROOT_CLASS)
     }
 
+    /// Keeps the first `len` verbs.
+    pub fn truncate(&mut self, len: usize) {
+        self.root.truncate(len);
+    }
+
     /// Whether no verb has been added.
     pub fn is_empty(&self) -> bool {
         self.root.children().is_empty()

@@ -7,7 +7,6 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -15,13 +14,14 @@ use mlua::{Function, Lua, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::call::{self, CALLER_HUNG_UP, LuaCall, Reply, SharedSession};
+use super::call::LuaCall;
 use super::convert::to_lua;
 use super::registry::{ScheduleEntry, registry};
 use super::sandbox::{Budget, describe};
 use crate::events::{Event, EventKind};
-use crate::schedule::Timing;
-use crate::script::{FlowTurn, HostContext, ScriptError};
+use crate::script::session::{self, Finished, Reply, SharedSession};
+use crate::script::timers::{Runs, tick};
+use crate::script::{HostContext, ScriptError};
 use crate::server::{FlowError, FlowRequest};
 
 /// Commands waiting for the worker; senders wait when it is this far behind.
@@ -116,9 +116,7 @@ impl Worker {
         }
         // Nobody can answer a waiting flow any more.
         for (_, session) in self.sessions.drain() {
-            let mut session = call::lock(&session);
-            session.ended = true;
-            session.input = None;
+            session::lock(&session).end();
         }
         self.stop_timers();
         while let Some((job, thread, outcome)) = self.running.next().await {
@@ -140,10 +138,8 @@ impl Worker {
             Command::Turn(request, reply) => self.turn(request, reply),
             Command::EndCall(sid) => {
                 if let Some(session) = self.sessions.get(&sid) {
-                    let mut session = call::lock(session);
-                    session.ended = true;
                     // Wakes a waiting verb with an error, which ends the coroutine.
-                    session.input = None;
+                    session::lock(session).end();
                 }
             }
             Command::Fire { id, at } => self.fire(id, at),
@@ -220,20 +216,7 @@ impl Worker {
 
     fn turn(&mut self, request: FlowRequest, reply: Reply) {
         if let Some(session) = self.sessions.get(&request.call_sid) {
-            let mut session = call::lock(session);
-            match session.input.take() {
-                Some(input) => {
-                    session.reply = Some(reply);
-                    let _ = input.send(request);
-                }
-                None => {
-                    let _ = reply.send(Err(FlowError::Failed {
-                        flow: request.flow,
-                        message: "the flow is still answering this call's previous request"
-                            .to_owned(),
-                    }));
-                }
-            }
+            session::resume(session, request, reply);
             return;
         }
         let flow = registry(&self.lua)
@@ -262,12 +245,7 @@ impl Worker {
             Ok(userdata) => Value::UserData(userdata),
             Err(e) => {
                 let message = e.to_string();
-                if let Some(reply) = call::lock(&session).reply.take() {
-                    let _ = reply.send(Err(FlowError::Failed {
-                        flow: call::lock(&session).flow.clone(),
-                        message,
-                    }));
-                }
+                session::finish(&session, Some(message));
                 return;
             }
         };
@@ -337,7 +315,9 @@ impl Worker {
                 key: format!("{}#{name}", self.file.display()),
                 missed,
             });
-            let task = tokio::spawn(tick(id, timing, runs, self.sender.clone()));
+            let task = tokio::spawn(tick(timing, runs, self.sender.clone(), move |at| {
+                Command::Fire { id, at }
+            }));
             self.timers.insert(id, Timer { name, func, task });
         }
     }
@@ -383,32 +363,17 @@ impl Worker {
         let Some(session) = self.sessions.remove(sid) else {
             return;
         };
-        let mut session = call::lock(&session);
-        let reply = session.reply.take();
-        match (error, reply) {
-            (None, Some(reply)) => {
-                let response = session.take_response();
-                let _ = reply.send(Ok(FlowTurn {
-                    response,
-                    finished: true,
-                }));
-            }
-            (None, None) => {}
-            (Some(message), _) if session.ended && message.contains(CALLER_HUNG_UP) => {
-                tracing::debug!(call_sid = %sid, flow = %session.flow, "flow stopped: the call ended");
-            }
-            // The webhook reports it (and ends the call politely).
-            (Some(message), Some(reply)) => {
+        let failed = error.is_some();
+        match session::finish(&session, error) {
+            Finished::Done if failed => {
                 metrics::counter!("projectx_script_errors_total", "language" => "lua").increment(1);
-                let _ = reply.send(Err(FlowError::Failed {
-                    flow: session.flow.clone(),
-                    message,
-                }));
             }
-            (Some(message), None) => {
-                let what = format!("flow {:?} (call {sid})", session.flow);
-                drop(session);
-                self.report(&what, &message, true);
+            Finished::Done => {}
+            Finished::CallEnded => {
+                tracing::debug!(call_sid = %sid, "flow stopped: the call ended");
+            }
+            Finished::Unanswered { flow, message } => {
+                self.report(&format!("flow {flow:?} (call {sid})"), &message, true);
             }
         }
     }
@@ -430,66 +395,5 @@ impl Worker {
         self.ctx
             .bus
             .publish(Event::other(EventKind::ScriptError, data));
-    }
-}
-
-/// Where a schedule's runs are recorded, so none runs twice across reloads and restarts.
-struct Runs {
-    store: std::sync::Arc<dyn crate::store::Store>,
-    /// `file#name`: the schedule's identity across versions and restarts.
-    key: String,
-    missed: crate::schedule::Missed,
-}
-
-impl Runs {
-    /// Records the run due at `at`; false when it was made already (by an earlier version or
-    /// process). A store that cannot say means no run: better late than twice.
-    async fn claim(&self, at: DateTime<Utc>) -> bool {
-        match self
-            .store
-            .claim_schedule_run(&self.key, at, Utc::now())
-            .await
-        {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                tracing::error!(schedule = %self.key, error = %e, "cannot record the run; skipped");
-                false
-            }
-        }
-    }
-}
-
-/// Sleeps until each firing and asks the worker to run it; ends when the worker is gone.
-async fn tick(id: u64, timing: Timing, runs: Option<Runs>, worker: mpsc::WeakSender<Command>) {
-    let mut after = Utc::now();
-    if let Some(runs) = &runs
-        && runs.missed == crate::schedule::Missed::RunOnce
-        && let Ok(Some(last)) = runs.store.last_schedule_run(&runs.key).await
-        && let Some(at) = crate::schedule::latest_missed(&timing, last, after)
-        && runs.claim(at).await
-    {
-        tracing::info!(schedule = %runs.key, due = %at, "running a run missed while down");
-        let Some(worker) = worker.upgrade() else {
-            return;
-        };
-        if worker.send(Command::Fire { id, at }).await.is_err() {
-            return;
-        }
-    }
-    while let Some(at) = timing.next_after(after) {
-        let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-        tokio::time::sleep(wait).await;
-        after = at;
-        if let Some(runs) = &runs
-            && !runs.claim(at).await
-        {
-            continue;
-        }
-        let Some(worker) = worker.upgrade() else {
-            return;
-        };
-        if worker.send(Command::Fire { id, at }).await.is_err() {
-            return;
-        }
     }
 }

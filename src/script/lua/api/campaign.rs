@@ -18,19 +18,8 @@ fn campaigns(lua: &Lua, what: &str) -> mlua::Result<Campaigns> {
 /// `nil, err` with `err.message` and `err.kind` (`already_running`, `unknown`, `store`, …).
 fn failure(lua: &Lua, error: &CampaignError) -> mlua::Result<(Value, Value)> {
     let table = lua.create_table()?;
-    let kind = match error {
-        CampaignError::Unknown(_) => "unknown",
-        CampaignError::AlreadyRunning(_) | CampaignError::RunningElsewhere { .. } => {
-            "already_running"
-        }
-        CampaignError::NotRunning(_) => "not_running",
-        CampaignError::NoDialer => "no_dialer",
-        CampaignError::Store(_) => "store",
-        CampaignError::Contacts(_) => "contacts",
-        CampaignError::Spec { .. } | CampaignError::BadName(_) => "invalid",
-    };
     table.set("message", error.to_string())?;
-    table.set("kind", kind)?;
+    table.set("kind", error.kind())?;
     let meta = lua.create_table()?;
     meta.set(
         "__tostring",

@@ -1,0 +1,444 @@
+//! `projectx_twilio.twiml`: the official library's TwiML classes, call for call. Every class
+//! (`VoiceResponse`, `Say`, `Gather`, `SsmlProsody`, …) is a Python subclass of one native node;
+//! builder methods are looked up in the runtime's copy of the library's vocabulary, so names,
+//! positional order and errors match, and `to_xml()` renders natively with the same bytes.
+
+use std::collections::BTreeSet;
+
+use pyo3::exceptions::{PyAttributeError, PyRecursionError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple, PyType};
+
+use super::errors;
+use crate::twiml::schema::{self, Method, ROOT_CLASS, ROOT_ELEMENT};
+use crate::twiml::{Element, wire_name};
+
+/// Deeper than this is a node nested inside itself.
+const MAX_DEPTH: usize = 900;
+
+/// The Python class of each library class name, made by the support module.
+static CLASSES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// What a node contains after its own text.
+#[derive(Debug)]
+enum Verb {
+    Node(Py<TwiML>),
+    Text(String),
+}
+
+/// A TwiML element: the base of every class in `projectx_twilio.twiml`.
+#[pyclass(subclass, module = "projectx_twilio.twiml", name = "TwiML")]
+#[derive(Debug, Default)]
+pub struct TwiML {
+    /// The element written (`Response`, `Say`, `say-as`, …).
+    #[pyo3(get, set)]
+    name: String,
+    /// The library class, for its builder methods (empty for `GenericNode`).
+    class: String,
+    /// The element's opening text (`message` of `say`, …), already as written.
+    #[pyo3(get, set)]
+    value: Option<String>,
+    /// Wire name → value as written; sorted when written, as the library does.
+    attributes: Vec<(String, String)>,
+    verbs: Vec<Verb>,
+}
+
+/// `str(value)`, with booleans lower-cased: how the library writes an attribute.
+fn attribute_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(flag) = value.cast::<PyBool>() {
+        return Ok(if flag.is_true() { "true" } else { "false" }.to_owned());
+    }
+    Ok(value.str()?.to_str()?.to_owned())
+}
+
+/// The element text the library writes for `value` (`if self.value:`; dicts as JSON).
+fn value_text(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if value.is_none() || !value.is_truthy()? {
+        return Ok(None);
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(Some(text.to_str()?.to_owned()));
+    }
+    if value.cast::<PyDict>().is_ok() {
+        let json = value.py().import("json")?.call_method1("dumps", (value,))?;
+        return Ok(Some(json.str()?.to_str()?.to_owned()));
+    }
+    Ok(Some(value.str()?.to_str()?.to_owned()))
+}
+
+impl TwiML {
+    fn set_attribute(&mut self, keyword: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        if value.is_none() {
+            return Ok(());
+        }
+        let wire = wire_name(keyword).into_owned();
+        let text = attribute_text(value)?;
+        match self.attributes.iter_mut().find(|(k, _)| *k == wire) {
+            Some((_, existing)) => *existing = text,
+            None => self.attributes.push((wire, text)),
+        }
+        Ok(())
+    }
+
+    fn set_keywords(&mut self, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        if let Some(kwargs) = kwargs {
+            for (key, value) in kwargs.iter() {
+                self.set_attribute(key.cast::<PyString>()?.to_str()?, &value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The element tree, for the native writer.
+    fn element(&self, py: Python<'_>, depth: usize) -> PyResult<Element> {
+        if depth > MAX_DEPTH {
+            return Err(PyRecursionError::new_err(
+                "the TwiML document nests an element inside itself",
+            ));
+        }
+        let mut element = Element::new(self.name.clone());
+        for (name, value) in &self.attributes {
+            element.set_attr(name.clone(), value.as_str());
+        }
+        if let Some(text) = &self.value {
+            element.set_text(text.as_str());
+        }
+        for verb in &self.verbs {
+            match verb {
+                Verb::Node(node) => {
+                    let child = node.bind(py).try_borrow()?.element(py, depth + 1)?;
+                    element.push(child);
+                }
+                Verb::Text(text) => element.push_text(text.clone()),
+            }
+        }
+        Ok(element)
+    }
+}
+
+/// A new, empty instance of the Python class for library class `class`.
+fn instance<'py>(py: Python<'py>, class: &str) -> PyResult<Bound<'py, TwiML>> {
+    let classes = CLASSES
+        .get(py)
+        .ok_or_else(|| PyTypeError::new_err("projectx_twilio.twiml is not initialised"))?
+        .bind(py);
+    let cls = classes
+        .get_item(class)?
+        .ok_or_else(|| PyTypeError::new_err(format!("no TwiML class {class}")))?;
+    let object = cls.call_method1("__new__", (&cls,))?;
+    Ok(object.cast_into::<TwiML>()?)
+}
+
+/// Splits a builder's arguments as the library's signature would: the text parameter first,
+/// then the declared keywords in order, then `**kwargs`.
+fn bind_arguments<'py>(
+    method: &Method,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Option<Bound<'py, PyAny>>, Vec<(String, Bound<'py, PyAny>)>)> {
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(value) = method.value {
+        names.push(value);
+    }
+    names.extend(method.attributes.iter().map(|a| a.keyword));
+    if args.len() > names.len() {
+        return Err(PyTypeError::new_err(format!(
+            "{}() takes at most {} positional arguments ({} given)",
+            method.method,
+            names.len(),
+            args.len()
+        )));
+    }
+    let mut bound: Vec<(String, Bound<'py, PyAny>)> = names
+        .iter()
+        .zip(args.iter())
+        .map(|(name, value)| ((*name).to_owned(), value))
+        .collect();
+    if let Some(kwargs) = kwargs {
+        for (key, value) in kwargs.iter() {
+            let key = key.cast::<PyString>()?.to_str()?.to_owned();
+            if bound.iter().any(|(name, _)| *name == key) {
+                return Err(PyTypeError::new_err(format!(
+                    "{}() got multiple values for argument '{key}'",
+                    method.method
+                )));
+            }
+            if !method.accepts_extra && !names.contains(&key.as_str()) {
+                return Err(PyTypeError::new_err(format!(
+                    "{}() got an unexpected keyword argument '{key}'",
+                    method.method
+                )));
+            }
+            bound.push((key, value));
+        }
+    }
+    let value = match method.value {
+        Some(parameter) => {
+            let position = bound.iter().position(|(name, _)| name == parameter);
+            match position {
+                Some(i) => Some(bound.remove(i).1),
+                None if method.value_required => {
+                    return Err(PyTypeError::new_err(format!(
+                        "{}() missing 1 required positional argument: '{parameter}'",
+                        method.method
+                    )));
+                }
+                None => None,
+            }
+        }
+        None => None,
+    };
+    Ok((value, bound))
+}
+
+/// The method of the library that creates `class` (its constructor takes the same text).
+fn creator(class: &str) -> Option<&'static Method> {
+    schema::METHODS.iter().find(|m| m.class == class)
+}
+
+#[pymethods]
+impl TwiML {
+    /// Subclasses fill the node in `__init__` (made by the support module).
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Self::default()
+    }
+
+    /// The constructor of library class `class`: `Say("Hi", voice="alice")`, `Gather(...)`.
+    fn _init(
+        &mut self,
+        class: &str,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        self.class = class.to_owned();
+        if class == ROOT_CLASS {
+            if !args.is_empty() {
+                return Err(PyTypeError::new_err(
+                    "VoiceResponse() takes keyword arguments only",
+                ));
+            }
+            self.name = ROOT_ELEMENT.to_owned();
+            return self.set_keywords(kwargs);
+        }
+        let method = creator(class)
+            .ok_or_else(|| PyTypeError::new_err(format!("no TwiML class {class}")))?;
+        self.name = method.element.to_owned();
+        let parameter = method.value;
+        let mut value = None;
+        match (args.len(), parameter) {
+            (0, _) => {}
+            (1, Some(_)) => value = Some(args.get_item(0)?),
+            (given, _) => {
+                return Err(PyTypeError::new_err(format!(
+                    "{class}() takes {} positional argument(s) but {given} were given",
+                    usize::from(parameter.is_some())
+                )));
+            }
+        }
+        if let Some(kwargs) = kwargs {
+            for (key, item) in kwargs.iter() {
+                let key = key.cast::<PyString>()?.to_str()?.to_owned();
+                if Some(key.as_str()) == parameter {
+                    if value.is_some() {
+                        return Err(PyTypeError::new_err(format!(
+                            "{class}() got multiple values for argument '{key}'"
+                        )));
+                    }
+                    value = Some(item);
+                } else {
+                    self.set_attribute(&key, &item)?;
+                }
+            }
+        }
+        if value.is_none()
+            && method.value_required
+            && let Some(parameter) = parameter
+        {
+            return Err(PyTypeError::new_err(format!(
+                "{class}() missing 1 required positional argument: '{parameter}'"
+            )));
+        }
+        self.value = value_text(value.as_ref())?;
+        Ok(())
+    }
+
+    /// `GenericNode(name, value, **kwargs)`: any element, as `add_child` makes.
+    fn _init_generic(
+        &mut self,
+        name: String,
+        value: Option<&Bound<'_, PyAny>>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        self.name = name;
+        self.class.clear();
+        self.value = value_text(value)?;
+        self.set_keywords(kwargs)
+    }
+
+    /// Builder methods of the element's class (`say`, `gather`, `say_as`, `break_`, …).
+    fn __getattr__(slf: &Bound<'_, Self>, name: &str) -> PyResult<Builder> {
+        let class = slf.borrow().class.clone();
+        match schema::method(&class, name) {
+            Some(method) => Ok(Builder {
+                parent: slf.clone().unbind(),
+                method,
+            }),
+            None => Err(PyAttributeError::new_err(format!(
+                "'{}' object has no attribute '{name}'",
+                slf.get_type().name()?
+            ))),
+        }
+    }
+
+    /// Adds a TwiML node or a string; returns this node.
+    fn append<'py>(slf: &Bound<'py, Self>, verb: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        Self::nest(slf, verb)?;
+        Ok(slf.clone())
+    }
+
+    /// Adds a TwiML node or a string; returns what was added.
+    fn nest<'py>(slf: &Bound<'py, Self>, verb: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let item = if let Ok(node) = verb.cast::<TwiML>() {
+            Verb::Node(node.clone().unbind())
+        } else if let Ok(text) = verb.cast::<PyString>() {
+            Verb::Text(text.to_str()?.to_owned())
+        } else {
+            return Err(errors::twiml_exception(
+                slf.py(),
+                "Only nesting of TwiML and strings are allowed",
+            ));
+        };
+        slf.try_borrow_mut()?.verbs.push(item);
+        Ok(verb.clone())
+    }
+
+    /// Adds any element (`amazon:effect`, …) and returns it.
+    #[pyo3(signature = (name, value = None, **kwargs))]
+    fn add_child<'py>(
+        slf: &Bound<'py, Self>,
+        name: String,
+        value: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let child = instance(slf.py(), "GenericNode")?;
+        child.try_borrow_mut()?._init_generic(name, value, kwargs)?;
+        Self::nest(slf, child.as_any())
+    }
+
+    /// The document as the official library writes it, byte for byte.
+    #[pyo3(signature = (xml_declaration = true))]
+    fn to_xml(&self, py: Python<'_>, xml_declaration: bool) -> PyResult<String> {
+        let element = self.element(py, 0)?;
+        Ok(if xml_declaration {
+            element.to_xml()
+        } else {
+            element.to_xml_fragment()
+        })
+    }
+
+    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
+        self.to_xml(py, true)
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, PyTuple>) -> bool {
+        false
+    }
+
+    /// The attributes as they will be written.
+    #[getter]
+    fn attrs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (name, value) in &self.attributes {
+            dict.set_item(name, value)?;
+        }
+        Ok(dict)
+    }
+
+    /// The nodes and strings added, in order.
+    #[getter]
+    fn verbs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items: Vec<Py<PyAny>> = self
+            .verbs
+            .iter()
+            .map(|verb| match verb {
+                Verb::Node(node) => node.clone_ref(py).into_any(),
+                Verb::Text(text) => PyString::new(py, text).into_any().unbind(),
+            })
+            .collect();
+        PyList::new(py, items)
+    }
+}
+
+/// A builder method bound to its node: `response.say` before it is called.
+#[pyclass(module = "projectx_twilio.twiml", name = "_Builder", frozen)]
+#[derive(Debug)]
+pub struct Builder {
+    parent: Py<TwiML>,
+    method: &'static Method,
+}
+
+#[pymethods]
+impl Builder {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (value, keywords) = bind_arguments(self.method, args, kwargs)?;
+        let child = instance(py, self.method.class)?;
+        {
+            let mut node = child.try_borrow_mut()?;
+            node.class = self.method.class.to_owned();
+            node.name = self.method.element.to_owned();
+            node.value = value_text(value.as_ref())?;
+            for (keyword, item) in &keywords {
+                node.set_attribute(keyword, item)?;
+            }
+        }
+        TwiML::nest(self.parent.bind(py), child.as_any())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<TwiML builder {}()>", self.method.method)
+    }
+}
+
+/// Every library class name, the root first.
+fn class_names() -> Vec<&'static str> {
+    let mut names = BTreeSet::new();
+    for method in schema::METHODS {
+        names.insert(method.class);
+    }
+    let mut out = vec![ROOT_CLASS];
+    out.extend(names);
+    out
+}
+
+/// Fills the `twiml` submodule: the native base class and one Python class per library class.
+pub(super) fn register(
+    module: &Bound<'_, PyModule>,
+    support: &Bound<'_, PyModule>,
+) -> PyResult<()> {
+    let py = module.py();
+    module.add_class::<TwiML>()?;
+    module.add_class::<Builder>()?;
+    let base: Bound<'_, PyType> = py.get_type::<TwiML>();
+    let made = support.call_method1("install_twiml", (module, base, class_names()))?;
+    let made = made.cast_into::<PyDict>()?;
+    // The first module registered wins; a second registration makes the same classes.
+    let _ = CLASSES.set(py, made.unbind());
+    Ok(())
+}

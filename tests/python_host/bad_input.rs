@@ -1,0 +1,1 @@
+//! Broken scripts and misuse: each reported with its line, and the runtime goes on.

@@ -1,0 +1,1 @@
+//! Reloads: the last good version stays, each event is handled once, schedules go quiet.
