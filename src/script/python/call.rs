@@ -36,24 +36,29 @@ fn step(error: StepError) -> PyErr {
     PyRuntimeError::new_err(error.0.replace("hangup()", "call.hangup()"))
 }
 
-/// Sends what piled up plus `method` and gives an awaitable of Twilio's next request, read by
+/// A verb that waits for the caller: its method, its text and what it said first.
+struct Waiting<'a> {
+    method: &'static str,
+    value: Option<&'a str>,
+    prompt: Option<&'a str>,
+}
+
+/// Sends what piled up plus the verb and gives an awaitable of Twilio's next request, read by
 /// `answer`.
 fn exchange<'py, T>(
     py: Python<'py>,
     call: &PyCall,
-    what: &str,
-    method: &str,
-    value: Option<&str>,
+    verb: Waiting<'_>,
     kwargs: Option<&Bound<'py, PyDict>>,
-    prompt: Option<&str>,
     answer: fn(&FlowRequest) -> T,
 ) -> PyResult<Bound<'py, PyAny>>
 where
     T: serde::Serialize + Send + 'static,
 {
-    let options = keywords(what, kwargs)?;
+    let what = format!("call.{}", verb.method);
+    let options = keywords(verb.method, kwargs)?;
     let input = lock(&call.session)
-        .exchange(what, method, value, options, prompt)
+        .exchange(&what, verb.method, verb.value, options, verb.prompt)
         .map_err(step)?;
     let locals =
         pyo3_async_runtimes::tokio::get_current_locals(py).or_else(|_| runner::loop_locals(py))?;
@@ -139,7 +144,7 @@ impl PyCall {
         }
         if let Some(effects) = effects {
             let names: Vec<String> = if let Ok(one) = effects.cast::<PyString>() {
-                vec![one.to_str()?.to_owned()]
+                vec![one.to_cow()?.into_owned()]
             } else {
                 effects.cast::<PyList>().map_err(|_| {
                     pyo3::exceptions::PyTypeError::new_err(
@@ -194,16 +199,12 @@ impl PyCall {
         prompt: Option<&str>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        exchange(
-            py,
-            self,
-            "gather",
-            "gather",
-            None,
-            kwargs,
+        let verb = Waiting {
+            method: "gather",
+            value: None,
             prompt,
-            Gathered::from_request,
-        )
+        };
+        exchange(py, self, verb, kwargs, Gathered::from_request)
     }
 
     /// Records the caller: `await call.record(max_length=30)`.
@@ -213,16 +214,12 @@ impl PyCall {
         py: Python<'py>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        exchange(
-            py,
-            self,
-            "record",
-            "record",
-            None,
-            kwargs,
-            None,
-            Recorded::from_request,
-        )
+        let verb = Waiting {
+            method: "record",
+            value: None,
+            prompt: None,
+        };
+        exchange(py, self, verb, kwargs, Recorded::from_request)
     }
 
     /// Connects the caller to `number` and waits for that leg to end.
@@ -233,16 +230,12 @@ impl PyCall {
         number: &str,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        exchange(
-            py,
-            self,
-            "dial",
-            "dial",
-            Some(number),
-            kwargs,
-            None,
-            Dialled::from_request,
-        )
+        let verb = Waiting {
+            method: "dial",
+            value: Some(number),
+            prompt: None,
+        };
+        exchange(py, self, verb, kwargs, Dialled::from_request)
     }
 
     fn hangup(&self) -> PyResult<()> {

@@ -32,7 +32,7 @@ pub(super) fn to_json(value: &Bound<'_, PyAny>, what: &str) -> PyResult<serde_js
             .unwrap_or(Value::Null));
     }
     if let Ok(text) = value.cast::<PyString>() {
-        return Ok(Value::String(text.to_str()?.to_owned()));
+        return Ok(Value::String(text.to_cow()?.into_owned()));
     }
     if let Ok(dict) = value.cast::<PyDict>() {
         let mut map = serde_json::Map::new();
@@ -40,8 +40,8 @@ pub(super) fn to_json(value: &Bound<'_, PyAny>, what: &str) -> PyResult<serde_js
             let key = key
                 .cast::<PyString>()
                 .map_err(|_| PyTypeError::new_err(format!("{what}: keys must be str")))?
-                .to_str()?
-                .to_owned();
+                .to_cow()?
+                .into_owned();
             let nested = format!("{what}.{key}");
             map.insert(key, to_json(&item, &nested)?);
         }
@@ -69,7 +69,7 @@ pub(super) fn kwargs_into<T: DeserializeOwned>(
     let mut map = serde_json::Map::new();
     if let Some(kwargs) = kwargs {
         for (key, value) in kwargs.iter() {
-            let key = key.cast::<PyString>()?.to_str()?.to_owned();
+            let key = key.cast::<PyString>()?.to_cow()?.into_owned();
             if value.is_none() {
                 continue;
             }
@@ -148,7 +148,7 @@ pub(super) fn keywords(
         return Ok(out);
     };
     for (key, value) in kwargs.iter() {
-        let key = key.cast::<PyString>()?.to_str()?.to_owned();
+        let key = key.cast::<PyString>()?.to_cow()?.into_owned();
         if value.is_none() {
             continue;
         }
@@ -185,8 +185,8 @@ fn attr_value(value: &Bound<'_, PyAny>) -> Result<AttrValue, String> {
     }
     if let Ok(text) = value.cast::<PyString>() {
         return text
-            .to_str()
-            .map(|s| AttrValue::from(s.to_owned()))
+            .to_cow()
+            .map(|s| AttrValue::from(s.into_owned()))
             .map_err(|_| kind());
     }
     if value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok() {

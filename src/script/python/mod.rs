@@ -39,9 +39,12 @@ pub fn register_module(module: &Bound<'_, PyModule>, package: &str) -> PyResult<
     for class in support.getattr("EXCEPTIONS")?.try_iter()? {
         let class = class?;
         let name = class.getattr("__name__")?;
+        class.setattr("__module__", package)?;
         module.add(name.str()?, class)?;
     }
-    module.add("Record", support.getattr("Record")?)?;
+    let record = support.getattr("Record")?;
+    record.setattr("__module__", package)?;
+    module.add("Record", record)?;
     let twiml_module = PyModule::new(py, "twiml")?;
     twiml_module.setattr("__name__", format!("{package}.twiml"))?;
     twiml::register(&twiml_module, support)?;

@@ -125,14 +125,14 @@ pub(super) fn describe(py: Python<'_>, error: &PyErr, file: &Path) -> String {
             .and_then(|c| c.getattr("co_filename"))
             .ok()
             .and_then(|n| n.cast_into::<PyString>().ok())
-            .is_some_and(|n| n.to_str().is_ok_and(|n| n == name));
+            .is_some_and(|n| n.to_cow().is_ok_and(|n| n == name));
         if in_file {
             line = tb.getattr("tb_lineno").ok().and_then(|l| l.extract().ok());
         }
         frame = tb.getattr("tb_next").ok().filter(|next| !next.is_none());
     }
     let traceback = support(py)
-        .and_then(|s| s.call_method1("format_exception", (value,)))
+        .and_then(|s| s.call_method1("format_exception", (value, error.traceback(py))))
         .map(|t| t.to_string())
         .unwrap_or_default();
     let head = match line {

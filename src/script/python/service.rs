@@ -190,7 +190,7 @@ fn normalise_call_kwargs<'py>(
     let out = PyDict::new(py);
     if let Some(kwargs) = kwargs {
         for (key, value) in kwargs.iter() {
-            let key = key.cast::<PyString>()?.to_str()?.to_owned();
+            let key = key.cast::<PyString>()?.to_cow()?.into_owned();
             let key = if key == "from_" {
                 "from".to_owned()
             } else {

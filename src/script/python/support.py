@@ -137,19 +137,32 @@ class Record(types.SimpleNamespace):
         return {k: plain(v) for k, v in self.__dict__.items() if k != "from_"}
 
 
-def _twiml_class(name, base, module):
+def _builder(method):
+    def build(self, *args, **kwargs):
+        return self._build(method, args, kwargs)
+
+    build.__name__ = method
+    return build
+
+
+def _twiml_class(name, methods, base, module):
     def __init__(self, *args, **kwargs):
         self._init(name, args, kwargs)
 
+    namespace = {"__init__": __init__, "__module__": module, "__qualname__": name}
+    for method in methods:
+        namespace[method] = _builder(method)
+        namespace[method].__qualname__ = name + "." + method
     __init__.__qualname__ = name + ".__init__"
-    return type(name, (base,), {"__init__": __init__, "__module__": module, "__qualname__": name})
+    return type(name, (base,), namespace)
 
 
 def install_twiml(module, base, classes):
-    """Makes one subclass of the native node per class of the official library."""
+    """Makes one subclass of the native node per class of the official library, with its
+    builder methods."""
     made = {}
-    for name in classes:
-        cls = _twiml_class(name, base, module.__name__)
+    for name, methods in classes:
+        cls = _twiml_class(name, methods, base, module.__name__)
         setattr(module, name, cls)
         made[name] = cls
 
@@ -205,6 +218,7 @@ class LoopThread:
             time.sleep(self.threshold / 4)
 
 
-def format_exception(error):
+def format_exception(error, tb=None):
     """The traceback of an exception, as Python prints it."""
-    return "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
+    tb = tb if tb is not None else error.__traceback__
+    return "".join(traceback.format_exception(type(error), error, tb)).rstrip()

@@ -1,6 +1,6 @@
 //! `projectx_twilio.twiml`: the official library's TwiML classes, call for call. Every class
 //! (`VoiceResponse`, `Say`, `Gather`, `SsmlProsody`, …) is a Python subclass of one native node;
-//! builder methods are looked up in the runtime's copy of the library's vocabulary, so names,
+//! its builder methods are made from the runtime's copy of the library's vocabulary, so names,
 //! positional order and errors match, and `to_xml()` renders natively with the same bytes.
 
 use std::collections::BTreeSet;
@@ -49,7 +49,7 @@ fn attribute_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(flag) = value.cast::<PyBool>() {
         return Ok(if flag.is_true() { "true" } else { "false" }.to_owned());
     }
-    Ok(value.str()?.to_str()?.to_owned())
+    Ok(value.str()?.to_cow()?.into_owned())
 }
 
 /// The element text the library writes for `value` (`if self.value:`; dicts as JSON).
@@ -61,13 +61,13 @@ fn value_text(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
         return Ok(None);
     }
     if let Ok(text) = value.cast::<PyString>() {
-        return Ok(Some(text.to_str()?.to_owned()));
+        return Ok(Some(text.to_cow()?.into_owned()));
     }
     if value.cast::<PyDict>().is_ok() {
         let json = value.py().import("json")?.call_method1("dumps", (value,))?;
-        return Ok(Some(json.str()?.to_str()?.to_owned()));
+        return Ok(Some(json.str()?.to_cow()?.into_owned()));
     }
-    Ok(Some(value.str()?.to_str()?.to_owned()))
+    Ok(Some(value.str()?.to_cow()?.into_owned()))
 }
 
 impl TwiML {
@@ -87,7 +87,7 @@ impl TwiML {
     fn set_keywords(&mut self, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         if let Some(kwargs) = kwargs {
             for (key, value) in kwargs.iter() {
-                self.set_attribute(key.cast::<PyString>()?.to_str()?, &value)?;
+                self.set_attribute(&key.cast::<PyString>()?.to_cow()?, &value)?;
             }
         }
         Ok(())
@@ -133,13 +133,16 @@ fn instance<'py>(py: Python<'py>, class: &str) -> PyResult<Bound<'py, TwiML>> {
     Ok(object.cast_into::<TwiML>()?)
 }
 
+/// A builder's text argument and its keywords.
+type BoundArguments<'py> = (Option<Bound<'py, PyAny>>, Vec<(String, Bound<'py, PyAny>)>);
+
 /// Splits a builder's arguments as the library's signature would: the text parameter first,
 /// then the declared keywords in order, then `**kwargs`.
 fn bind_arguments<'py>(
     method: &Method,
     args: &Bound<'py, PyTuple>,
     kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<(Option<Bound<'py, PyAny>>, Vec<(String, Bound<'py, PyAny>)>)> {
+) -> PyResult<BoundArguments<'py>> {
     let mut names: Vec<&str> = Vec::new();
     if let Some(value) = method.value {
         names.push(value);
@@ -160,7 +163,7 @@ fn bind_arguments<'py>(
         .collect();
     if let Some(kwargs) = kwargs {
         for (key, value) in kwargs.iter() {
-            let key = key.cast::<PyString>()?.to_str()?.to_owned();
+            let key = key.cast::<PyString>()?.to_cow()?.into_owned();
             if bound.iter().any(|(name, _)| *name == key) {
                 return Err(PyTypeError::new_err(format!(
                     "{}() got multiple values for argument '{key}'",
@@ -243,7 +246,7 @@ impl TwiML {
         }
         if let Some(kwargs) = kwargs {
             for (key, item) in kwargs.iter() {
-                let key = key.cast::<PyString>()?.to_str()?.to_owned();
+                let key = key.cast::<PyString>()?.to_cow()?.into_owned();
                 if Some(key.as_str()) == parameter {
                     if value.is_some() {
                         return Err(PyTypeError::new_err(format!(
@@ -281,19 +284,31 @@ impl TwiML {
         self.set_keywords(kwargs)
     }
 
-    /// Builder methods of the element's class (`say`, `gather`, `say_as`, `break_`, …).
-    fn __getattr__(slf: &Bound<'_, Self>, name: &str) -> PyResult<Builder> {
-        let class = slf.borrow().class.clone();
-        match schema::method(&class, name) {
-            Some(method) => Ok(Builder {
-                parent: slf.clone().unbind(),
-                method,
-            }),
-            None => Err(PyAttributeError::new_err(format!(
-                "'{}' object has no attribute '{name}'",
-                slf.get_type().name()?
-            ))),
+    /// A builder method of the element's class (`say`, `gather`, `say_as`, `break_`, …): the
+    /// generated methods of each class call this.
+    fn _build<'py>(
+        slf: &Bound<'py, Self>,
+        method: &str,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let class = slf.try_borrow()?.class.clone();
+        let method = schema::method(&class, method).ok_or_else(|| {
+            PyAttributeError::new_err(format!("{class} has no builder method {method:?}"))
+        })?;
+        let (value, keywords) = bind_arguments(method, args, kwargs)?;
+        let child = instance(py, method.class)?;
+        {
+            let mut node = child.try_borrow_mut()?;
+            node.class = method.class.to_owned();
+            node.name = method.element.to_owned();
+            node.value = value_text(value.as_ref())?;
+            for (keyword, item) in &keywords {
+                node.set_attribute(keyword, item)?;
+            }
         }
+        TwiML::nest(slf, child.as_any())
     }
 
     /// Adds a TwiML node or a string; returns this node.
@@ -307,7 +322,7 @@ impl TwiML {
         let item = if let Ok(node) = verb.cast::<TwiML>() {
             Verb::Node(node.clone().unbind())
         } else if let Ok(text) = verb.cast::<PyString>() {
-            Verb::Text(text.to_str()?.to_owned())
+            Verb::Text(text.to_cow()?.into_owned())
         } else {
             return Err(errors::twiml_exception(
                 slf.py(),
@@ -380,51 +395,47 @@ impl TwiML {
     }
 }
 
-/// A builder method bound to its node: `response.say` before it is called.
-#[pyclass(module = "projectx_twilio.twiml", name = "_Builder", frozen)]
-#[derive(Debug)]
-pub struct Builder {
-    parent: Py<TwiML>,
-    method: &'static Method,
-}
-
-#[pymethods]
-impl Builder {
-    #[pyo3(signature = (*args, **kwargs))]
-    fn __call__<'py>(
-        &self,
-        py: Python<'py>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (value, keywords) = bind_arguments(self.method, args, kwargs)?;
-        let child = instance(py, self.method.class)?;
-        {
-            let mut node = child.try_borrow_mut()?;
-            node.class = self.method.class.to_owned();
-            node.name = self.method.element.to_owned();
-            node.value = value_text(value.as_ref())?;
-            for (keyword, item) in &keywords {
-                node.set_attribute(keyword, item)?;
-            }
-        }
-        TwiML::nest(self.parent.bind(py), child.as_any())
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<TwiML builder {}()>", self.method.method)
-    }
-}
-
-/// Every library class name, the root first.
-fn class_names() -> Vec<&'static str> {
+/// Every library class with its builder methods, the root first.
+fn classes() -> Vec<(&'static str, Vec<&'static str>)> {
     let mut names = BTreeSet::new();
     for method in schema::METHODS {
         names.insert(method.class);
     }
-    let mut out = vec![ROOT_CLASS];
-    out.extend(names);
-    out
+    std::iter::once(ROOT_CLASS)
+        .chain(names)
+        .map(|class| (class, schema::methods_of(class).map(|m| m.method).collect()))
+        .collect()
+}
+
+/// The vocabulary, for stub generation: (class, method, created class, element, text
+/// parameter, whether it is required, keywords, whether more keywords are accepted).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn _schema() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    bool,
+    Vec<&'static str>,
+    bool,
+)> {
+    schema::METHODS
+        .iter()
+        .map(|m| {
+            (
+                m.parent,
+                m.method,
+                m.class,
+                m.element,
+                m.value,
+                m.value_required,
+                m.attributes.iter().map(|a| a.keyword).collect(),
+                m.accepts_extra,
+            )
+        })
+        .collect()
 }
 
 /// Fills the `twiml` submodule: the native base class and one Python class per library class.
@@ -434,9 +445,9 @@ pub(super) fn register(
 ) -> PyResult<()> {
     let py = module.py();
     module.add_class::<TwiML>()?;
-    module.add_class::<Builder>()?;
+    module.add_function(wrap_pyfunction!(_schema, module)?)?;
     let base: Bound<'_, PyType> = py.get_type::<TwiML>();
-    let made = support.call_method1("install_twiml", (module, base, class_names()))?;
+    let made = support.call_method1("install_twiml", (module, base, classes()))?;
     let made = made.cast_into::<PyDict>()?;
     // The first module registered wins; a second registration makes the same classes.
     let _ = CLASSES.set(py, made.unbind());

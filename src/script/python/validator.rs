@@ -27,7 +27,7 @@ fn algorithm(name: Option<&str>) -> Option<Algorithm> {
 /// `str` values only, as the library's `param_name + value` demands.
 fn text(value: &Bound<'_, PyAny>) -> PyResult<String> {
     match value.cast::<PyString>() {
-        Ok(s) => Ok(s.to_str()?.to_owned()),
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
         Err(_) => Err(PyTypeError::new_err(format!(
             "can only concatenate str (not \"{}\") to str",
             value.get_type().name()?
@@ -244,7 +244,7 @@ impl RequestValidator {
         if let Some(claimed) = parsed.body_hash()
             && let Some(body) = params.and_then(|p| p.cast::<PyString>().ok())
         {
-            body_ok = self.compute_hash(body.to_str()?) == claimed;
+            body_ok = self.compute_hash(&body.to_cow()?) == claimed;
             form = None;
         }
         let form = pairs(form)?;
