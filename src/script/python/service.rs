@@ -182,7 +182,7 @@ impl TwilioService {
     }
 }
 
-/// `from_` → `from`, and a TwiML document object → its XML.
+/// `from_` → `from` (as the official library spells it), and a TwiML document → its XML.
 fn normalise_call_kwargs<'py>(
     py: Python<'py>,
     kwargs: Option<&Bound<'py, PyDict>>,
@@ -471,7 +471,8 @@ impl TwilioService {
         spec: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         Self::refuse_on_loop(py, "define_campaign")?;
-        let spec: CampaignSpec = kwargs_into("define_campaign", spec)?;
+        let spec = normalise_call_kwargs(py, spec)?;
+        let spec: CampaignSpec = kwargs_into("define_campaign", Some(&spec))?;
         let campaigns = self.campaigns("define_campaign")?;
         let base = self
             .inner

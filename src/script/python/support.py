@@ -166,7 +166,7 @@ def install_twiml(module, base, classes):
         setattr(module, name, cls)
         made[name] = cls
 
-    def generic_init(self, name, value=None, **kwargs):
+    def generic_init(self, name, value, **kwargs):
         self._init_generic(name, value, kwargs)
 
     generic = type(
@@ -177,6 +177,7 @@ def install_twiml(module, base, classes):
     module.GenericNode = generic
     made["GenericNode"] = generic
     module.TwiMLException = TwiMLException
+    module.__all__ = ["TwiML", "TwiMLException"] + sorted(made)
     return made
 
 

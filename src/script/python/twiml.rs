@@ -14,8 +14,9 @@ use super::errors;
 use crate::twiml::schema::{self, Method, ROOT_CLASS, ROOT_ELEMENT};
 use crate::twiml::{Element, wire_name};
 
-/// Deeper than this is a node nested inside itself.
-const MAX_DEPTH: usize = 900;
+/// Deeper than this is a node nested inside itself (the library stops near 1,000 too: Python's
+/// recursion limit).
+const MAX_DEPTH: usize = 1000;
 
 /// The Python class of each library class name, made by the support module.
 static CLASSES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
@@ -347,10 +348,19 @@ impl TwiML {
     }
 
     /// The document as the official library writes it, byte for byte.
-    #[pyo3(signature = (xml_declaration = true))]
-    fn to_xml(&self, py: Python<'_>, xml_declaration: bool) -> PyResult<String> {
+    #[pyo3(signature = (xml_declaration = None), text_signature = "(self, /, xml_declaration=True)")]
+    fn to_xml(
+        &self,
+        py: Python<'_>,
+        xml_declaration: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        // Any truthy value asks for the declaration, as in the library.
+        let declaration = match xml_declaration {
+            Some(value) => value.is_truthy()?,
+            None => true,
+        };
         let element = self.element(py, 0)?;
-        Ok(if xml_declaration {
+        Ok(if declaration {
             element.to_xml()
         } else {
             element.to_xml_fragment()
@@ -358,7 +368,7 @@ impl TwiML {
     }
 
     fn __str__(&self, py: Python<'_>) -> PyResult<String> {
-        self.to_xml(py, true)
+        self.to_xml(py, None)
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
