@@ -155,6 +155,19 @@ pub fn opt_out(ctx: &HostContext, number: &str, call_sid: &str) -> bool {
     added
 }
 
+/// A script's handler, flow or schedule failed: published as `script.error` with its file,
+/// line and message (hosts log and count it themselves).
+pub fn publish_failure(bus: &EventBus, file: &Path, generation: u64, what: &str, message: &str) {
+    let error = ScriptError::new(file, message);
+    let mut data = serde_json::Map::new();
+    data.insert("file".to_owned(), file.display().to_string().into());
+    data.insert("line".to_owned(), error.line.into());
+    data.insert("generation".to_owned(), generation.into());
+    data.insert("source".to_owned(), what.into());
+    data.insert("message".to_owned(), message.into());
+    bus.publish(Event::other(EventKind::ScriptError, data));
+}
+
 /// One answer of a flow to one of Twilio's requests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowTurn {

@@ -82,6 +82,23 @@ impl CallFacts {
     }
 }
 
+/// The voice of the agent a flow request names, or the flow error that ends it.
+pub fn profile_for(
+    voices: &crate::voice::VoiceBook,
+    request: &FlowRequest,
+) -> Result<Option<VoiceProfile>, FlowError> {
+    match request.agent.as_deref() {
+        Some(agent) => voices
+            .find(agent)
+            .map(|profile| Some(profile.clone()))
+            .map_err(|e| FlowError::Failed {
+                flow: request.flow.clone(),
+                message: e.to_string(),
+            }),
+        None => Ok(None),
+    }
+}
+
 /// Starts a call at the beginning of `request.flow`.
 pub fn start(
     request: FlowRequest,

@@ -226,18 +226,12 @@ impl Worker {
             let _ = reply.send(Err(FlowError::UnknownFlow(request.flow)));
             return;
         };
-        let profile = match request.agent.as_deref() {
-            Some(agent) => match self.ctx.voices.find(agent) {
-                Ok(profile) => Some(profile.clone()),
-                Err(e) => {
-                    let _ = reply.send(Err(FlowError::Failed {
-                        flow: request.flow,
-                        message: e.to_string(),
-                    }));
-                    return;
-                }
-            },
-            None => None,
+        let profile = match session::profile_for(&self.ctx.voices, &request) {
+            Ok(profile) => profile,
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
+            }
         };
         let sid = request.call_sid.clone();
         let (call, session) = LuaCall::start(request, profile, reply);
@@ -385,15 +379,6 @@ impl Worker {
         if !publish {
             return;
         }
-        let error = ScriptError::new(&self.file, message);
-        let mut data = serde_json::Map::new();
-        data.insert("file".to_owned(), self.file.display().to_string().into());
-        data.insert("line".to_owned(), error.line.into());
-        data.insert("generation".to_owned(), self.generation.into());
-        data.insert("source".to_owned(), what.into());
-        data.insert("message".to_owned(), message.into());
-        self.ctx
-            .bus
-            .publish(Event::other(EventKind::ScriptError, data));
+        crate::script::publish_failure(&self.ctx.bus, &self.file, self.generation, what, message);
     }
 }
