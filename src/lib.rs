@@ -14,4 +14,5 @@ pub mod simulator;
 pub mod store;
 pub mod twilio;
 pub mod twiml;
+pub mod usage;
 pub mod voice;

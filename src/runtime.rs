@@ -25,6 +25,7 @@ use crate::server::{self, MessageFlows, RequestValidator, ServerState, WebhookSe
 use crate::simulator::{Simulator, SimulatorSettings};
 use crate::store::{SqliteOptions, SqliteStore, Store};
 use crate::twilio::{Credentials, TwilioApi, TwilioClient};
+use crate::usage::UsageRecorder;
 use crate::voice::VoiceBook;
 
 /// The caller ID of simulated calls when none is configured (Twilio's test number).
@@ -152,6 +153,8 @@ pub struct Runtime {
     pub scripts: Arc<Scripts>,
     pub state: Arc<ServerState>,
     pub campaigns: Campaigns,
+    /// Keeps every ended call's duration and price in the store.
+    pub usage: UsageRecorder,
     /// What the runtime lends scripts; ordinary Python's service uses it too.
     pub ctx: HostContext,
 }
@@ -220,6 +223,7 @@ impl Runtime {
             },
         );
         let mut ctx = HostContext::new(bus.clone(), voices.clone());
+        let usage = UsageRecorder::start(&bus, store.clone(), Some(api.clone()));
         let campaigns = Campaigns::new(
             store,
             Some(dialer.clone()),
@@ -269,6 +273,7 @@ impl Runtime {
             scripts,
             state,
             campaigns,
+            usage,
             ctx,
         })
     }

@@ -76,6 +76,7 @@ async fn ended(inner: &Arc<Inner>, call: &CallEvent) -> Result<(), StoreError> {
             .and_then(|c| c.price),
         (price, _, _) => price,
     };
+    crate::usage::count_cost(call.campaign.as_deref(), call.agent.as_deref(), price);
     let finish = Finish {
         outcome: Some(outcome),
         answered_by: call.answered_by.clone(),

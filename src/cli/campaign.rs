@@ -7,10 +7,11 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::run::{Started, finish, start};
+use super::usage::{print_usage, usage_rows};
 use super::{Cli, EXIT_RUNTIME, EXIT_USAGE, load_config};
 use crate::campaign::{CampaignSettings, Campaigns, PlanReport};
 use crate::events::EventKind;
-use crate::store::{CampaignState, StoreReport};
+use crate::store::{CampaignState, StoreReport, UsageQuery, UsageRow};
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -140,16 +141,7 @@ pub async fn command(cli: &Cli, command: &CampaignCommand) -> u8 {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            match campaigns.report(&args.name).await {
-                Ok(report) => {
-                    print_report(cli.json, &args.name, &report);
-                    0
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    EXIT_USAGE
-                }
-            }
+            report(cli.json, &campaigns, &args.name).await
         }
     }
 }
@@ -203,9 +195,33 @@ async fn status(cli: &Cli, config: &crate::config::Config, args: &StatusArgs) ->
     0
 }
 
-pub fn print_report(json: bool, name: &str, report: &StoreReport) {
+/// Prints a campaign's report with its usage by day and agent; the exit code.
+async fn report(json: bool, campaigns: &Campaigns, name: &str) -> u8 {
+    let report = match campaigns.report(name).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let query = UsageQuery {
+        campaign: Some(name.to_owned()),
+        since: None,
+    };
+    let usage = match usage_rows(campaigns.store().as_ref(), &query).await {
+        Ok(rows) => rows,
+        Err(code) => return code,
+    };
+    print_report(json, name, &report, &usage);
+    0
+}
+
+pub fn print_report(json: bool, name: &str, report: &StoreReport, usage: &[UsageRow]) {
     if json {
-        println!("{}", json!({ "campaign": name, "report": report }));
+        println!(
+            "{}",
+            json!({ "campaign": name, "report": report, "usage": usage })
+        );
         return;
     }
     println!(
@@ -227,6 +243,10 @@ pub fn print_report(json: bool, name: &str, report: &StoreReport) {
         report.seconds as f64 / 60.0,
         report.cost_usd
     );
+    if !usage.is_empty() {
+        println!("usage by day and agent:");
+        print_usage(usage);
+    }
 }
 
 async fn run(cli: &Cli, config: &crate::config::Config, args: &RunArgs) -> u8 {
@@ -263,11 +283,9 @@ async fn run(cli: &Cli, config: &crate::config::Config, args: &RunArgs) -> u8 {
     if let Err(code) = outcome {
         return code;
     }
+    runtime.usage.flush().await;
     let status = campaigns.status(&args.name).await;
-    match campaigns.report(&args.name).await {
-        Ok(report) => print_report(cli.json, &args.name, &report),
-        Err(e) => eprintln!("error: {e}"),
-    }
+    report(cli.json, &campaigns, &args.name).await;
     match status {
         Ok(s) if s.state == CampaignState::Done => served,
         Ok(s) => {

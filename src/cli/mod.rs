@@ -6,6 +6,7 @@ mod campaign;
 mod check;
 mod run;
 mod simulator;
+mod usage;
 mod voices;
 
 use std::path::PathBuf;
@@ -73,6 +74,11 @@ pub enum Command {
         after_help = "Example:\n  projectx twiml --agent captain-nova --message \"Quantum timeline alert\" --emotion urgent"
     )]
     Twiml(voices::TwimlArgs),
+    /// Calls, minutes and cost per day, campaign and agent.
+    #[command(
+        after_help = "Examples:\n  projectx usage\n  projectx usage --campaign reminders --days 7 --json"
+    )]
+    Usage(usage::UsageArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -88,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Simulator(ref args) => run_async(simulator::run(&cli, args)),
         Command::Plan(ref args) => run_async(campaign::plan(&cli, args)),
         Command::Campaign(ref command) => run_async(campaign::command(&cli, command)),
+        Command::Usage(ref args) => run_async(usage::run(&cli, args)),
     };
     ExitCode::from(code)
 }

@@ -4,6 +4,7 @@
 
 mod records;
 mod sqlite;
+pub mod usage;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ pub use records::{
     StoreReport,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
+pub use usage::{CallRecord, UsageQuery, UsageRow, UsageTotals};
 
 /// A store that failed; the message says what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -145,4 +147,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn last_schedule_run(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     async fn report(&self, campaign: &str) -> Result<StoreReport, StoreError>;
+
+    /// Records a call that ended (once per CallSid; a repeat only fills in a missing price).
+    async fn record_call(&self, call: &CallRecord) -> Result<(), StoreError>;
+    /// Calls, minutes and cost per UTC day, campaign and agent.
+    async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageRow>, StoreError>;
 }

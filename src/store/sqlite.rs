@@ -13,6 +13,7 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::records::*;
+use super::usage::{CallRecord, UsageQuery, UsageRow};
 use super::{Store, StoreError};
 use crate::campaign::{CampaignSpec, Outcome};
 
@@ -41,6 +42,8 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     pool: SqlitePool,
 }
+
+mod usage;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -280,6 +283,14 @@ async fn move_contact(
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn record_call(&self, call: &CallRecord) -> Result<(), StoreError> {
+        usage::record_call(&self.pool, call).await
+    }
+
+    async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageRow>, StoreError> {
+        usage::usage(&self.pool, query).await
+    }
+
     async fn put_campaign(&self, name: &str, spec: &CampaignSpec) -> Result<(), StoreError> {
         let spec = serde_json::to_string(spec).map_err(|e| StoreError::Database(e.to_string()))?;
         let now = ms(Utc::now());

@@ -8,3 +8,4 @@ mod crash;
 mod dialing;
 mod harness;
 mod store;
+mod usage;

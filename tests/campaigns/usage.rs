@@ -1,0 +1,133 @@
+//! Usage: every ended call is kept with its campaign, agent, minutes and price, and summed per
+//! day, campaign and agent.
+
+use projectx::calls::CallRequest;
+use projectx::events::EventKind;
+use projectx::store::{CallRecord, SqliteOptions, UsageQuery};
+
+use crate::harness::{CONFIG, World, numbers};
+
+fn config() -> String {
+    format!(
+        "{CONFIG}voices:\n  nova: {{ model: neural, style: warm }}\nagents:\n  captain-nova: {{ voice: nova }}\n"
+    )
+}
+
+#[tokio::test]
+async fn campaign_and_script_calls_are_counted_per_campaign_agent_and_day() {
+    let mut world = World::with(&config(), SqliteOptions::default()).await;
+    // Three contacts, the third busy (+14155550202 is not scripted; 0102 is).
+    let csv = format!("{}+14155550102,Busy Cadet\n", numbers(2));
+    world
+        .define("usage", &csv, |spec| {
+            spec.agent = Some("captain-nova".to_owned());
+        })
+        .await;
+    world.run("usage").await;
+    // A call a script places, outside any campaign.
+    let call = world
+        .runtime
+        .dialer
+        .place(&CallRequest {
+            to: "+14155550150".to_owned(),
+            agent: Some("captain-nova".to_owned()),
+            message: Some("Your timeline check-in is due.".to_owned()),
+            ..CallRequest::default()
+        })
+        .await
+        .unwrap();
+    let sid = call.sid.clone();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let event = world.events.recv().await.unwrap();
+            if event.kind == EventKind::CallEnded
+                && event.call.as_ref().is_some_and(|c| c.sid == sid)
+            {
+                return;
+            }
+        }
+    });
+    ended.await.expect("the call did not end");
+    world.runtime.usage.flush().await;
+
+    let rows = world.store.usage(&UsageQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let today = chrono::Utc::now().date_naive();
+    let campaign = rows
+        .iter()
+        .find(|r| r.campaign.as_deref() == Some("usage"))
+        .unwrap();
+    assert_eq!(campaign.day, today);
+    assert_eq!(campaign.agent.as_deref(), Some("captain-nova"));
+    assert_eq!(campaign.totals.calls, 3);
+    assert_eq!(campaign.totals.completed, 2);
+    assert!(campaign.totals.seconds > 0);
+    let attempts = world.store.attempts("usage").await.unwrap();
+    let seconds: Vec<u64> = attempts.iter().map(|a| a.duration.unwrap_or(0)).collect();
+    assert_eq!(campaign.totals.seconds, seconds.iter().sum::<u64>());
+    assert_eq!(
+        campaign.totals.billed_minutes,
+        seconds.iter().map(|s| s.div_ceil(60)).sum::<u64>(),
+        "each call is rounded up to a minute: {seconds:?}"
+    );
+    // Campaign prices reach the attempts; usage reads them there.
+    let report = world.campaigns().report("usage").await.unwrap();
+    assert!(report.cost_usd > 0.0);
+    assert!((campaign.totals.cost_usd - report.cost_usd).abs() < 1e-9);
+    assert_eq!(campaign.totals.unrated, 0);
+
+    let single = rows.iter().find(|r| r.campaign.is_none()).unwrap();
+    assert_eq!(single.agent.as_deref(), Some("captain-nova"));
+    assert_eq!(single.totals.calls, 1);
+    assert!(
+        single.totals.cost_usd > 0.0,
+        "the price is fetched: {single:?}"
+    );
+
+    let only = UsageQuery {
+        campaign: Some("usage".to_owned()),
+        since: Some(today),
+    };
+    assert_eq!(
+        world.store.usage(&only).await.unwrap(),
+        vec![campaign.clone()]
+    );
+    let tomorrow = UsageQuery {
+        campaign: None,
+        since: today.succ_opt(),
+    };
+    assert!(world.store.usage(&tomorrow).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_call_is_counted_once_and_a_late_price_fills_in() {
+    let world = World::new().await;
+    let mut record = CallRecord {
+        sid: "CA00000000000000000000000000000001".to_owned(),
+        campaign: None,
+        agent: Some("dr-quantum".to_owned()),
+        to: "+14155550100".to_owned(),
+        from: "+15005550006".to_owned(),
+        status: "completed".to_owned(),
+        duration: 61,
+        price: None,
+        ended_at: chrono::Utc::now(),
+    };
+    world.store.record_call(&record).await.unwrap();
+    let rows = world.store.usage(&UsageQuery::default()).await.unwrap();
+    assert_eq!(rows[0].totals.unrated, 1);
+    assert_eq!(rows[0].totals.billed_minutes, 2);
+    assert_eq!(rows[0].totals.cost_usd, 0.0);
+
+    // The same call again (a late callback) with its price: counted once, priced now.
+    record.price = Some(-0.026);
+    world.store.record_call(&record).await.unwrap();
+    // A later repeat without the price does not erase it.
+    record.price = None;
+    world.store.record_call(&record).await.unwrap();
+    let rows = world.store.usage(&UsageQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].totals.calls, 1);
+    assert_eq!(rows[0].totals.unrated, 0);
+    assert!((rows[0].totals.cost_usd - 0.026).abs() < 1e-9);
+}
