@@ -198,7 +198,7 @@ fn message_document(
     Ok(xml)
 }
 
-fn report_failure(cli: &Cli, error: &TwilioError) -> u8 {
+pub(super) fn report_failure(cli: &Cli, error: &TwilioError) -> u8 {
     if cli.json {
         let api = error.api();
         println!(

@@ -4,6 +4,7 @@
 mod call;
 mod campaign;
 mod check;
+mod recordings;
 mod run;
 mod simulator;
 mod usage;
@@ -33,8 +34,18 @@ pub struct Cli {
     /// Machine-readable output.
     #[arg(long, global = true)]
     pub json: bool,
+    /// How log lines are written to stderr: readable text, or one JSON object per line.
+    /// RUST_LOG filters them (default: projectx=info,warn).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "PROJECTX_LOG_FORMAT")]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +85,17 @@ pub enum Command {
         after_help = "Example:\n  projectx twiml --agent captain-nova --message \"Quantum timeline alert\" --emotion urgent"
     )]
     Twiml(voices::TwimlArgs),
+    /// Call recordings: list, download, delete.
+    #[command(subcommand)]
+    Recordings(recordings::RecordingsCommand),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  projectx completions bash > ~/.local/share/bash-completion/completions/projectx\n  projectx completions zsh > \"${fpath[1]}/_projectx\"\n  projectx completions fish > ~/.config/fish/completions/projectx.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Calls, minutes and cost per day, campaign and agent.
     #[command(
         after_help = "Examples:\n  projectx usage\n  projectx usage --campaign reminders --days 7 --json"
@@ -84,7 +106,7 @@ pub enum Command {
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(cli.log_format);
     let code = match cli.command {
         Command::Check(ref args) => check::run(&cli, args),
         Command::Run(ref args) => run_async(run::run(&cli, args)),
@@ -95,6 +117,12 @@ pub fn main() -> ExitCode {
         Command::Plan(ref args) => run_async(campaign::plan(&cli, args)),
         Command::Campaign(ref command) => run_async(campaign::command(&cli, command)),
         Command::Usage(ref args) => run_async(usage::run(&cli, args)),
+        Command::Recordings(ref command) => run_async(recordings::run(&cli, command)),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "projectx", &mut std::io::stdout());
+            0
+        }
     };
     ExitCode::from(code)
 }
@@ -132,13 +160,24 @@ fn run_async(future: impl std::future::Future<Output = u8>) -> u8 {
     }
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("projectx=info,warn"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        // One object per line, span fields flattened in, for log shippers.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 /// Loads the configuration, printing its warnings; on errors prints them all and returns the

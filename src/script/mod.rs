@@ -155,6 +155,30 @@ pub fn opt_out(ctx: &HostContext, number: &str, call_sid: &str) -> bool {
     added
 }
 
+/// The span a handler runs in: log lines it writes about a call carry the call's SID and
+/// campaign.
+pub fn handler_span(event: &crate::events::Event) -> tracing::Span {
+    match &event.call {
+        Some(call) => tracing::info_span!(
+            "handler",
+            event = event.kind.name(),
+            call_sid = %call.sid,
+            campaign = call.campaign.as_deref().unwrap_or(""),
+        ),
+        None => tracing::info_span!("handler", event = event.kind.name()),
+    }
+}
+
+/// The span a call flow runs in.
+pub fn flow_span(request: &crate::server::FlowRequest) -> tracing::Span {
+    tracing::info_span!(
+        "flow",
+        flow = %request.flow,
+        call_sid = %request.call_sid,
+        campaign = request.param("campaign").unwrap_or(""),
+    )
+}
+
 /// A script's handler, flow or schedule failed: published as `script.error` with its file,
 /// line and message (hosts log and count it themselves).
 pub fn publish_failure(bus: &EventBus, file: &Path, generation: u64, what: &str, message: &str) {

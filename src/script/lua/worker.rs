@@ -127,7 +127,9 @@ impl Worker {
 
     fn handle(&mut self, command: Command) {
         match command {
-            Command::Load(chunk, done) => self.spawn(Job::Load(done), chunk, Value::Nil),
+            Command::Load(chunk, done) => {
+                self.spawn(Job::Load(done), chunk, Value::Nil, tracing::Span::none())
+            }
             Command::Activate => self.active = !self.retired,
             Command::Retire => {
                 self.retired = true;
@@ -147,8 +149,8 @@ impl Worker {
     }
 
     /// Starts `func` as a coroutine the host drives, with the instruction budget refilled at
-    /// every resume.
-    fn spawn(&mut self, job: Job, func: Function, argument: Value) {
+    /// every resume, inside `span` (so its log lines name the call it is about).
+    fn spawn(&mut self, job: Job, func: Function, argument: Value, span: tracing::Span) {
         let thread = match self.lua.create_thread(func) {
             Ok(thread) => thread,
             Err(e) => {
@@ -175,6 +177,7 @@ impl Worker {
         let mut job = Some(job);
         self.running
             .push(Box::pin(futures_util::future::poll_fn(move |cx| {
+                let _entered = span.enter();
                 budget.refill();
                 match Pin::new(&mut future).poll(cx) {
                     std::task::Poll::Ready(outcome) => match job.take() {
@@ -210,7 +213,8 @@ impl Worker {
             }
         };
         for handler in handlers {
-            self.spawn(Job::Handler(event.kind), handler, argument.clone());
+            let span = crate::script::handler_span(event);
+            self.spawn(Job::Handler(event.kind), handler, argument.clone(), span);
         }
     }
 
@@ -234,6 +238,7 @@ impl Worker {
             }
         };
         let sid = request.call_sid.clone();
+        let span = crate::script::flow_span(&request);
         let (call, session) = LuaCall::start(request, profile, reply);
         let argument = match self.lua.create_userdata(call) {
             Ok(userdata) => Value::UserData(userdata),
@@ -244,7 +249,7 @@ impl Worker {
             }
         };
         self.sessions.insert(sid.clone(), session);
-        self.spawn(Job::Flow(sid), flow, argument);
+        self.spawn(Job::Flow(sid), flow, argument, span);
     }
 
     fn fire(&mut self, id: u64, at: DateTime<Utc>) {
@@ -271,7 +276,8 @@ impl Worker {
             }
             Err(_) => Value::Nil,
         };
-        self.spawn(Job::Schedule(name), func, argument);
+        let span = tracing::info_span!("schedule", schedule = %name);
+        self.spawn(Job::Schedule(name), func, argument, span);
     }
 
     /// Starts the timers of schedules registered since the last look, and stops cancelled ones.

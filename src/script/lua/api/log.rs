@@ -22,7 +22,7 @@ macro_rules! level {
             $name,
             $lua.create_function(|lua, values: MultiValue| {
                 let (message, file, line) = line_of(lua, values)?;
-                tracing::$macro!(target: "projectx::lua", file = %file, line = ?line, "{message}");
+                tracing::$macro!(target: "projectx::lua", file = %file, line = line.unwrap_or_default(), "{message}");
                 Ok(())
             })?,
         )?;
