@@ -42,6 +42,7 @@ impl Pacer {
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
         let cap = (cps.floor() as usize).max(1);
+        metrics::gauge!("projectx_dial_limit_cps").set(cps);
         Self {
             limiter: RateLimiter::direct(quota),
             clock: DefaultClock::default(),
@@ -77,6 +78,9 @@ impl Pacer {
                 }
                 if recent.len() < self.cap {
                     recent.push_back(now);
+                    // The dial rate against the limit: calls let through in the last second.
+                    metrics::counter!("projectx_dials_total").increment(1);
+                    metrics::gauge!("projectx_dial_rate_cps").set(recent.len() as f64);
                     return;
                 }
                 recent.front().map_or(Duration::ZERO, |oldest| {

@@ -201,6 +201,11 @@ async fn progress(inner: &Inner, run: &Run, state: CampaignState, reason: Option
         .contact_counts(&run.name)
         .await
         .unwrap_or_default();
+    // Queue depth: contacts waiting for their turn, and calls this campaign has in progress.
+    metrics::gauge!("projectx_campaign_pending_contacts", "campaign" => run.name.clone())
+        .set(counts.pending as f64);
+    metrics::gauge!("projectx_campaign_calls_in_progress", "campaign" => run.name.clone())
+        .set(run.in_progress() as f64);
     inner.publish(
         EventKind::CampaignProgress,
         json!({

@@ -69,6 +69,15 @@ pub(crate) async fn status(State(state): AppState, signed: Signed) -> Response {
         from: signed.get("From").map(str::to_owned),
         source: UpdateSource::Callback,
     };
+    if let Some(sent) = signed
+        .get("Timestamp")
+        .and_then(|t| chrono::DateTime::parse_from_rfc2822(t).ok())
+    {
+        // How far behind Twilio's clock callbacks arrive (queues, retries, a slow server).
+        let lag = chrono::Utc::now().signed_duration_since(sent);
+        metrics::histogram!("projectx_callback_lag_seconds")
+            .record(lag.num_milliseconds().max(0) as f64 / 1000.0);
+    }
     let outcome = state.tracker.apply(update);
     log_outcome(sid, outcome);
     ok()
@@ -245,6 +254,8 @@ pub(crate) async fn healthz(State(state): AppState) -> Response {
 }
 
 pub(crate) async fn metrics(State(state): AppState) -> Response {
+    // Read at scrape time: how far the slowest event consumer is behind.
+    metrics::gauge!("projectx_event_backlog").set(state.tracker.bus().backlog() as f64);
     match &state.metrics {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
