@@ -1,8 +1,9 @@
 """TwilioService in ordinary Python, against the built-in simulator: straight-line async flows,
 sync and async handlers, placing calls, the account's calls and recordings, campaigns, request
-signatures, and every misuse raising a named error."""
+signatures, schedules, and every misuse raising a named error."""
 
 import asyncio
+import datetime
 
 import pytest
 from twilio.request_validator import RequestValidator as OfficialValidator
@@ -431,3 +432,30 @@ def test_validate_request_accepts_twilios_signature_and_refuses_a_forged_one():
             service.validate_request(url, {"Digits": 1}, signature)
         with pytest.raises(TypeError):
             service.validate_request(url, params, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# every()
+
+
+def test_every_takes_a_timedelta(service):
+    fired = []
+
+    @service.every(datetime.timedelta(seconds=1))
+    def tick(ev):
+        fired.append(ev.name)
+
+    @service.every(datetime.timedelta(hours=1, minutes=30), name="report")
+    def report(ev):
+        fired.append(ev.name)
+
+    async def main():
+        await until(lambda: fired, timeout=10.0)
+
+    asyncio.run(main())
+    assert fired[0] == "every 1s"
+    for too_short in (datetime.timedelta(milliseconds=10), datetime.timedelta(seconds=-5)):
+        with pytest.raises(ValueError, match="argument 'interval': an interval must be at least"):
+            service.every(too_short)
+    with pytest.raises(ValueError, match="argument 'interval'"):
+        service.every("soon")

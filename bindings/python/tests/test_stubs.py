@@ -63,6 +63,8 @@ def test_stubs_type_check_a_program(tmp_path: Path) -> None:
     program.write_text(
         textwrap.dedent(
             """
+            from datetime import timedelta
+
             from projectx_twilio import Call, Record, RequestValidator, TwilioService
             from projectx_twilio.twiml import Gather, Say, VoiceResponse
 
@@ -93,7 +95,7 @@ def test_stubs_type_check_a_program(tmp_path: Path) -> None:
             ok: bool = RequestValidator("token").validate("https://x/y", {"A": "1"}, "sig")
             signed: bool = twilio.validate_request("https://x/y", {"A": "1"}, "sig")
 
-            @twilio.every("5m", name="tidy")
+            @twilio.every(timedelta(minutes=5), name="tidy")
             async def tidy(ev: Record) -> None:
                 live: list[Record] = await twilio.calls.list(status="in-progress", limit=5)
                 for call in live:

@@ -334,6 +334,27 @@ fn schedule_error(argument: &str, error: ScheduleError) -> PyErr {
     PyValueError::new_err(format!("argument '{argument}': {error}"))
 }
 
+/// The interval of `every()` as written (a `timedelta` as `10m`, `1h 30m`) and its timing.
+fn every_interval(interval: &Bound<'_, PyAny>) -> PyResult<(String, Timing)> {
+    let timedelta = interval.py().import("datetime")?.getattr("timedelta")?;
+    if !interval.is_instance(&timedelta)? {
+        let text = interval.str()?.to_string();
+        let timing = Timing::every(&text).map_err(|e| schedule_error("interval", e))?;
+        return Ok((text, timing));
+    }
+    let seconds: f64 = interval.call_method0("total_seconds")?.extract()?;
+    // A timedelta is always a number of seconds: what can be wrong is only its length.
+    let timing = Timing::every(&seconds.to_string()).map_err(|_| {
+        let written = interval.str().map(|s| s.to_string()).unwrap_or_default();
+        schedule_error("interval", ScheduleError::IntervalTooShort(written))
+    })?;
+    let text = match &timing {
+        Timing::Every(duration) => humantime::format_duration(*duration).to_string(),
+        _ => seconds.to_string(),
+    };
+    Ok((text, timing))
+}
+
 #[pymethods]
 impl TwilioService {
     /// A runtime of its own: real Twilio with credentials, else the built-in simulator
@@ -439,7 +460,8 @@ impl TwilioService {
         })
     }
 
-    /// Runs the decorated function every `interval` (`"10m"`, `"1h30m"`, seconds).
+    /// Runs the decorated function every `interval` (`"10m"`, `"1h30m"`, seconds, or a
+    /// `datetime.timedelta`).
     #[pyo3(signature = (interval, *, name = None, missed = "skip"))]
     fn every(
         slf: Bound<'_, Self>,
@@ -448,8 +470,7 @@ impl TwilioService {
         missed: &str,
     ) -> PyResult<Registration> {
         slf.get().ensure_open("every()")?;
-        let text = interval.str()?.to_string();
-        let timing = Timing::every(&text).map_err(|e| schedule_error("interval", e))?;
+        let (text, timing) = every_interval(interval)?;
         Ok(Registration {
             service: slf.unbind(),
             target: Target::Schedule {

@@ -7,6 +7,7 @@ bound to the runtime) and in ordinary Python::
     twilio = TwilioService(simulate=True)   # the built-in Twilio simulator: offline and free
 """
 
+import datetime
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from types import SimpleNamespace, TracebackType
@@ -335,9 +336,14 @@ class TwilioService:
         """Runs the decorated function on a cron schedule (5 fields, or 6 with seconds); it
         gets a Record with ``name``, ``file``, ``generation`` and ``at``."""
     def every(
-        self, interval: str | float, *, name: str | None = None, missed: _Missed = "skip"
+        self,
+        interval: str | float | datetime.timedelta,
+        *,
+        name: str | None = None,
+        missed: _Missed = "skip",
     ) -> _Registration[Record]:
-        """Runs the decorated function every ``interval`` (``"10m"``, ``"1h30m"``, seconds)."""
+        """Runs the decorated function every ``interval`` (``"10m"``, ``"1h30m"``, seconds, or
+        a ``datetime.timedelta``)."""
     def initiate_call(
         self,
         *,
