@@ -85,11 +85,14 @@
 ---@field machine_detection "Enable"|"DetectMessageEnd"?
 ---@field record boolean?
 
----@class projectx.ListOptions
+---@class projectx.CallListOptions
 ---@field to string?
 ---@field from string?
----@field status string?
----@field call_sid string? (recordings)
+---@field status "queued"|"ringing"|"in-progress"|"completed"|"busy"|"failed"|"no-answer"|"canceled"?
+---@field limit integer? at most this many (default 50)
+
+---@class projectx.RecordingListOptions
+---@field call_sid string? only this call's recordings
 ---@field limit integer? at most this many (default 50)
 
 ---@class projectx.Calls
@@ -97,7 +100,7 @@ local calls = {}
 ---@param sid string
 ---@return projectx.CallResource?, projectx.Error?
 function calls.get(sid) end
----@param options projectx.ListOptions?
+---@param options projectx.CallListOptions?
 ---@return projectx.CallResource[]?, projectx.Error?
 function calls.list(options) end
 ---Ends a call in progress.
@@ -112,7 +115,7 @@ function calls.redirect(sid, options) end
 
 ---@class projectx.Recordings
 local recordings = {}
----@param options projectx.ListOptions?
+---@param options projectx.RecordingListOptions?
 ---@return projectx.Recording[]?, projectx.Error?
 function recordings.list(options) end
 ---@param sid string

@@ -2,6 +2,7 @@
 //! which loads every script, swaps in new versions when files change, hands each event to the
 //! current version exactly once and routes each call's flow to the version it started on.
 
+mod account;
 pub mod lua;
 pub mod python;
 mod scripts;

@@ -174,6 +174,10 @@ twilio.on("campaign.progress", function()
   f:write((tostring(e):gsub("\n.*", "")), "\n")
   ok, e = pcall(twiml.response().say, twiml.response(), "x", { vioce = "alice" })
   f:write((tostring(e):gsub("\n.*", "")), "\n")
+  ok, e = pcall(twilio.calls.list, { call_sid = "CA1" })
+  f:write((tostring(e):gsub("\n.*", "")), "\n")
+  ok, e = pcall(twilio.calls.list, { status = "done" })
+  f:write((tostring(e):gsub("\n.*", "")), "\n")
   f:close()
 end)
 "#,
@@ -181,7 +185,7 @@ end)
         .await
         .unwrap();
     world.runtime.bus.publish(poke());
-    let lines = world.out_lines(4).await;
+    let lines = world.out_lines(6).await;
     assert!(
         lines[0].contains("twilio.initiate_call: bad argument 'options.to': invalid type: integer `5`, expected a string"),
         "{lines:?}"
@@ -190,6 +194,15 @@ end)
     assert!(lines[2].contains("registers at load time"), "{lines:?}");
     assert!(
         lines[3].contains("say() takes no argument \"vioce\""),
+        "{lines:?}"
+    );
+    // A filter of the other listing is not silently ignored, nor is a misspelt status.
+    assert!(
+        lines[4].contains("twilio.calls.list: bad argument 'options.call_sid': unknown field"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[5].contains("'options.status': \"done\" is not a call status"),
         "{lines:?}"
     );
 }

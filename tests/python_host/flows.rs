@@ -87,3 +87,63 @@ async def go(ev):
         "{heard:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_reaches_the_accounts_calls_and_recordings_and_checks_signatures() {
+    let world = World::new().await;
+    let script = r#"
+import projectx_twilio
+from projectx_twilio import RequestValidator
+
+@twilio.on("script.reloaded")
+async def go(ev):
+    placed = await twilio.make_call(to="+14155550101",
+                                    twiml='<Response><Pause length="600"/></Response>')
+    fetched = await twilio.calls.get(placed.sid)
+    listed = await twilio.calls.list(to="+14155550101", limit=5)
+    ended = await twilio.calls.hangup(placed.sid)
+    recordings = await twilio.recordings.list(call_sid=placed.sid)
+    try:
+        await twilio.recordings.get("RE1")
+        refused = "nothing"
+    except projectx_twilio.InvalidRequestError as e:
+        refused = "InvalidRequestError" if "RE1" in e.message else e.message
+    url = "https://example.test/hook"
+    params = {"CallSid": placed.sid}
+    signature = RequestValidator(SIM_TOKEN).compute_signature(url, params)
+    checks = [
+        fetched.sid == placed.sid,
+        [c.sid for c in listed] == [placed.sid],
+        ended.sid == placed.sid,
+        recordings == [],
+        twilio.validate_request(url, params, signature),
+        not twilio.validate_request(url, params, "forged"),
+    ]
+    with open(OUT, "a") as f:
+        f.write(" ".join([placed.sid, refused] + [str(c) for c in checks]) + "\n")
+"#
+    .replace(
+        "SIM_TOKEN",
+        &format!("{:?}", projectx::simulator::DEFAULT_AUTH_TOKEN),
+    );
+    world.load("account.py", &script).await.unwrap();
+    let line = world.out_lines(1).await.remove(0);
+    let parts: Vec<&str> = line.split(' ').collect();
+    assert!(parts[0].starts_with("CA"), "{line}");
+    assert_eq!(
+        parts[1..],
+        [
+            "InvalidRequestError",
+            "True",
+            "True",
+            "True",
+            "True",
+            "True",
+            "True"
+        ],
+        "{line}"
+    );
+    let sid = parts[0].to_owned();
+    let mut world = world;
+    world.finished_call(&sid).await;
+}

@@ -1,9 +1,12 @@
 """TwilioService in ordinary Python, against the built-in simulator: straight-line async flows,
-sync and async handlers, placing calls, campaigns, and every misuse raising a named error."""
+sync and async handlers, placing calls, the account's calls and recordings, campaigns, request
+signatures, schedules, and every misuse raising a named error."""
 
 import asyncio
+import datetime
 
 import pytest
+from twilio.request_validator import RequestValidator as OfficialValidator
 
 import projectx_twilio
 from projectx_twilio import TwilioService
@@ -199,3 +202,260 @@ def test_blocking_calls_inside_the_event_loop_are_refused(service):
 
     with pytest.raises(RuntimeError, match="cannot run inside the asyncio event loop"):
         asyncio.run(main())
+
+
+# ---------------------------------------------------------------------------------------------
+# twilio.calls and twilio.recordings
+
+UNKNOWN_CALL = "CA" + "0" * 32
+UNKNOWN_RECORDING = "RE" + "0" * 32
+
+
+def waiting(seconds=600):
+    """A call that stays up (600 virtual seconds: 12 s at the configured speed)."""
+    response = VoiceResponse()
+    response.pause(length=seconds)
+    return response
+
+
+async def status_of(service, sid, wanted, timeout=20.0):
+    """Fetches the call until its status is `wanted`; gives the last fetch."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        call = await service.calls.get(sid)
+        if call.status == wanted:
+            return call
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{sid} is {call.status}, not {wanted}")
+        await asyncio.sleep(0.05)
+
+
+def test_a_placed_call_can_be_fetched_listed_redirected_and_hung_up(service):
+    async def main():
+        placed = await service.make_call(to="+14155550101", twiml=waiting())
+        fetched = await service.calls.get(placed.sid)
+        assert isinstance(fetched, projectx_twilio.Record)
+        assert fetched.sid == placed.sid and fetched.to == "+14155550101"
+        assert fetched.from_ == fetched["from"]
+
+        listed = await service.calls.list(to="+14155550101", limit=5)
+        assert placed.sid in [call.sid for call in listed]
+        assert all(call.to == "+14155550101" for call in listed)
+        assert await service.calls.list(limit=0) == []
+        assert await service.calls.list(to="+14155550199") == []
+
+        await status_of(service, placed.sid, "in-progress")
+        live = await service.calls.list(status="in-progress", from_=fetched.from_)
+        assert placed.sid in [call.sid for call in live]
+
+        keep_waiting = waiting()
+        keep_waiting.say("Still here.")
+        redirected = await service.calls.redirect(placed.sid, twiml=keep_waiting)
+        assert redirected.sid == placed.sid and redirected.status == "in-progress"
+
+        hung_up = await service.calls.hangup(placed.sid)
+        assert hung_up.sid == placed.sid
+        ended = await status_of(service, placed.sid, "completed")
+        assert ended.end_time is not None
+        done = await service.calls.list(status="completed", to="+14155550101")
+        assert placed.sid in [call.sid for call in done]
+
+        # A redirect takes effect: new TwiML that hangs up ends a call that would wait.
+        other = await service.make_call(to="+14155550101", twiml=waiting())
+        await status_of(service, other.sid, "in-progress")
+        await service.calls.redirect(other.sid, twiml="<Response><Hangup/></Response>")
+        await status_of(service, other.sid, "completed", timeout=5.0)
+
+        # An ended call cannot be redirected: Twilio's refusal, as an InvalidRequestError.
+        with pytest.raises(projectx_twilio.InvalidRequestError) as refused:
+            await service.calls.redirect(other.sid, twiml="<Response><Hangup/></Response>")
+        assert refused.value.status == 400 and refused.value.code == 21220
+
+    asyncio.run(main())
+
+
+def test_a_recording_can_be_listed_fetched_downloaded_and_deleted(service, tmp_path):
+    recorded = []
+
+    @service.flow("voicemail")
+    async def voicemail(call):
+        call.say("Leave a message after the beep.")
+        recording = await call.record(max_length=3, play_beep=True)
+        recorded.append(recording.sid)
+        call.hangup()
+
+    async def main():
+        call = await service.initiate_call(to="+14155550101", flow="voicemail")
+        await until(lambda: recorded)
+        sid = recorded[0]
+        assert sid.startswith("RE")
+
+        listed = await service.recordings.list(call_sid=call.sid)
+        assert [r.sid for r in listed] == [sid]
+        assert listed[0].call_sid == call.sid
+        assert [r.sid for r in await service.recordings.list(limit=1)] == [sid]
+
+        fetched = await service.recordings.get(sid)
+        assert fetched.sid == sid and fetched.call_sid == call.sid
+        assert fetched.duration == 3
+
+        target = tmp_path / "message.wav"
+        written = await service.recordings.download(sid, target)
+        assert written > 0 and target.stat().st_size == written
+        assert target.read_bytes()[:4] == b"RIFF"
+        named = tmp_path / "copy.wav"
+        assert await service.recordings.download(sid, str(named), format="wav") == written
+        # Without format=, a .mp3 file name asks for mp3 (which the simulator does not serve).
+        with pytest.raises(projectx_twilio.NotFoundError, match=r"not \.mp3"):
+            await service.recordings.download(sid, tmp_path / "message.mp3")
+        assert not (tmp_path / "message.mp3").exists()
+
+        assert await service.recordings.delete(sid) is True
+        with pytest.raises(projectx_twilio.NotFoundError) as missing:
+            await service.recordings.get(sid)
+        assert missing.value.status == 404 and missing.value.code == 20404
+        assert await service.recordings.list(call_sid=call.sid) == []
+        with pytest.raises(projectx_twilio.NotFoundError):
+            await service.recordings.delete(sid)
+        gone = tmp_path / "gone.wav"
+        with pytest.raises(projectx_twilio.NotFoundError):
+            await service.recordings.download(sid, gone)
+        assert not gone.exists()
+
+    asyncio.run(main())
+
+
+def test_malformed_and_unknown_sids_raise_twilio_errors(service):
+    async def main():
+        with pytest.raises(projectx_twilio.InvalidRequestError, match=r'CallSid: "CA123"') as bad:
+            await service.calls.get("CA123")
+        assert isinstance(bad.value, projectx_twilio.TwilioError)
+        assert bad.value.status is None  # refused before anything was sent
+        with pytest.raises(projectx_twilio.InvalidRequestError, match="not-a-sid"):
+            await service.calls.hangup("not-a-sid")
+        with pytest.raises(projectx_twilio.InvalidRequestError, match="CallSid"):
+            await service.calls.redirect("CA1", twiml="<Response/>")
+        with pytest.raises(projectx_twilio.InvalidRequestError, match=f'RecordingSid: "{UNKNOWN_CALL}"'):
+            await service.recordings.get(UNKNOWN_CALL)
+        with pytest.raises(projectx_twilio.InvalidRequestError, match="RE1"):
+            await service.recordings.delete("RE1")
+        with pytest.raises(projectx_twilio.InvalidRequestError, match="RE1"):
+            await service.recordings.download("RE1", "never.wav")
+        with pytest.raises(projectx_twilio.InvalidRequestError, match=r'CallSid: "nope"'):
+            await service.recordings.list(call_sid="nope")
+
+        with pytest.raises(projectx_twilio.NotFoundError, match=UNKNOWN_CALL) as unknown:
+            await service.calls.get(UNKNOWN_CALL)
+        assert unknown.value.status == 404 and unknown.value.code == 20404
+        with pytest.raises(projectx_twilio.NotFoundError):
+            await service.calls.hangup(UNKNOWN_CALL)
+        with pytest.raises(projectx_twilio.NotFoundError):
+            await service.recordings.get(UNKNOWN_RECORDING)
+
+    asyncio.run(main())
+
+
+def test_wrong_arguments_to_the_account_helpers_raise_naming_the_argument(service, tmp_path):
+    async def main():
+        with pytest.raises(TypeError, match=r"calls\.list\(\) argument 'to'"):
+            await service.calls.list(to=14155550101)
+        with pytest.raises(TypeError, match=r"calls\.list\(\) argument 'limit'"):
+            await service.calls.list(limit="5")
+        with pytest.raises(TypeError, match=r"calls\.list\(\) argument 'limit'"):
+            await service.calls.list(limit=-1)
+        with pytest.raises(TypeError, match=r"calls\.list\(\) argument 'status': \"done\" is not"):
+            await service.calls.list(status="done")
+        with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+            await service.calls.list(colour="red")
+        with pytest.raises(TypeError, match="unexpected keyword argument 'status'"):
+            await service.recordings.list(status="completed")
+        with pytest.raises(TypeError, match=r"recordings\.list\(\) argument 'call_sid'"):
+            await service.recordings.list(call_sid=["CA1"])
+        with pytest.raises(TypeError, match=r"calls\.redirect\(\) argument 'url'"):
+            await service.calls.redirect(UNKNOWN_CALL, url=5)
+        with pytest.raises(TypeError, match="unexpected keyword argument 'method'"):
+            await service.calls.redirect(UNKNOWN_CALL, url="https://example.com/x", method="GET")
+        with pytest.raises(TypeError, match="twiml= or url="):
+            await service.calls.redirect(UNKNOWN_CALL)
+        with pytest.raises(TypeError, match="not both"):
+            await service.calls.redirect(UNKNOWN_CALL, twiml="<Response/>", url="https://x.test/")
+        with pytest.raises(ValueError, match=r"download\(\) argument 'format': \"ogg\""):
+            await service.recordings.download(UNKNOWN_RECORDING, tmp_path / "x.ogg", format="ogg")
+        # Positional arguments: Python's own TypeError, with a note naming the argument.
+        for argument, wrong in (
+            ("sid", lambda: service.calls.get(5)),
+            ("sid", lambda: service.calls.hangup(None)),
+            ("sid", lambda: service.recordings.delete(b"RE1")),
+            ("path", lambda: service.recordings.download(UNKNOWN_RECORDING, 5)),
+            ("format", lambda: service.recordings.download(UNKNOWN_RECORDING, "x.wav", format=3)),
+        ):
+            with pytest.raises(TypeError) as caught:
+                await wrong()
+            if hasattr(caught.value, "__notes__"):
+                assert f"'{argument}'" in " ".join(caught.value.__notes__), caught.value.__notes__
+
+    asyncio.run(main())
+    with pytest.raises(RuntimeError, match=r"calls\.get\(\) must be awaited inside async code"):
+        service.calls.get(UNKNOWN_CALL)
+
+
+# ---------------------------------------------------------------------------------------------
+# twilio.validate_request
+
+
+def test_validate_request_accepts_twilios_signature_and_refuses_a_forged_one():
+    token = "12345678901234567890123456789012"
+    url = "https://mycompany.example/webhooks/voice?kind=inbound"
+    params = {"CallSid": UNKNOWN_CALL, "From": "+14155550101", "Digits": "1"}
+    with TwilioService(simulate=True, auth_token=token) as service:
+        signature = OfficialValidator(token).compute_signature(url, params)
+        assert service.validate_request(url, params, signature) is True
+        ours = projectx_twilio.RequestValidator(token).compute_signature(url, params)
+        assert ours == signature
+        # The URL with its default port is the same URL.
+        assert service.validate_request(
+            "https://mycompany.example:443/webhooks/voice?kind=inbound", params, signature
+        )
+
+        forged = OfficialValidator("not-the-token").compute_signature(url, params)
+        assert service.validate_request(url, params, forged) is False
+        assert service.validate_request(url, {**params, "Digits": "2"}, signature) is False
+        assert service.validate_request(url + "&x=1", params, signature) is False
+        assert service.validate_request(url, params, "") is False
+        assert service.validate_request(url, params, "not base64!") is False
+
+        bare = OfficialValidator(token).compute_signature(url, {})
+        assert service.validate_request(url, None, bare) is True
+        assert service.validate_request(url, {}, bare) is True
+
+        with pytest.raises(TypeError, match="validate_request\\(\\) argument 'params'"):
+            service.validate_request(url, {"Digits": 1}, signature)
+        with pytest.raises(TypeError):
+            service.validate_request(url, params, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# every()
+
+
+def test_every_takes_a_timedelta(service):
+    fired = []
+
+    @service.every(datetime.timedelta(seconds=1))
+    def tick(ev):
+        fired.append(ev.name)
+
+    @service.every(datetime.timedelta(hours=1, minutes=30), name="report")
+    def report(ev):
+        fired.append(ev.name)
+
+    async def main():
+        await until(lambda: fired, timeout=10.0)
+
+    asyncio.run(main())
+    assert fired[0] == "every 1s"
+    for too_short in (datetime.timedelta(milliseconds=10), datetime.timedelta(seconds=-5)):
+        with pytest.raises(ValueError, match="argument 'interval': an interval must be at least"):
+            service.every(too_short)
+    with pytest.raises(ValueError, match="argument 'interval'"):
+        service.every("soon")

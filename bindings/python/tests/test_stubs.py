@@ -63,6 +63,8 @@ def test_stubs_type_check_a_program(tmp_path: Path) -> None:
     program.write_text(
         textwrap.dedent(
             """
+            from datetime import timedelta
+
             from projectx_twilio import Call, Record, RequestValidator, TwilioService
             from projectx_twilio.twiml import Gather, Say, VoiceResponse
 
@@ -91,6 +93,19 @@ def test_stubs_type_check_a_program(tmp_path: Path) -> None:
                 print(await twilio.initiate_call(to="+14155550100", message="Hi"))
 
             ok: bool = RequestValidator("token").validate("https://x/y", {"A": "1"}, "sig")
+            signed: bool = twilio.validate_request("https://x/y", {"A": "1"}, "sig")
+
+            @twilio.every(timedelta(minutes=5), name="tidy")
+            async def tidy(ev: Record) -> None:
+                live: list[Record] = await twilio.calls.list(status="in-progress", limit=5)
+                for call in live:
+                    await twilio.calls.redirect(call.sid, twiml=VoiceResponse())
+                    ended: Record = await twilio.calls.hangup(call.sid)
+                    print(ended.status, (await twilio.calls.get(call.sid)).status)
+                    for recording in await twilio.recordings.list(call_sid=call.sid):
+                        size: int = await twilio.recordings.download(recording.sid, "r.mp3")
+                        gone: bool = await twilio.recordings.delete(recording.sid)
+                        print(size, gone, await twilio.recordings.get(recording.sid))
             """
         ),
         encoding="utf-8",

@@ -3,6 +3,7 @@
 //! each script given a `twilio` bound to the runtime), and `import projectx_twilio` in ordinary
 //! Python (the wheel under `bindings/python` registers the same module).
 
+mod account;
 mod call;
 mod convert;
 mod errors;
@@ -24,17 +25,21 @@ use tokio::sync::oneshot;
 use self::script::{Command, PyScript, Registry};
 use super::{HostContext, LoadedScript, ScriptError, ScriptHost};
 
+pub use self::account::{AccountCalls, AccountRecordings};
 pub use self::call::PyCall;
 pub use self::service::TwilioService;
 pub use self::validator::RequestValidator;
 
-/// Fills `module` (named `package`) with the API: `TwilioService`, `RequestValidator`, the
-/// exceptions, `Record`, and the `twiml` submodule (also importable as `package.twiml`).
+/// Fills `module` (named `package`) with the API: `TwilioService` (with `AccountCalls` and
+/// `AccountRecordings`), `RequestValidator`, the exceptions, `Record`, and the `twiml`
+/// submodule (also importable as `package.twiml`).
 pub fn register_module(module: &Bound<'_, PyModule>, package: &str) -> PyResult<()> {
     let py = module.py();
     let support = errors::support(py)?;
     module.add_class::<TwilioService>()?;
     module.add_class::<PyCall>()?;
+    module.add_class::<AccountCalls>()?;
+    module.add_class::<AccountRecordings>()?;
     validator::register(module)?;
     for class in support.getattr("EXCEPTIONS")?.try_iter()? {
         let class = class?;

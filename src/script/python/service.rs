@@ -10,15 +10,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use tokio::sync::oneshot;
 
+use super::account::{AccountCalls, AccountRecordings};
 use super::convert::{kwargs_into, to_python};
 use super::errors::{campaign_error, config_error, twilio_error};
 use super::script::{self, Registry, ScheduleEntry, SharedRegistry, lock};
+use super::validator;
 use crate::calls::{CallRequest, Dialer, is_flow_name};
 use crate::campaign::{CampaignError, CampaignSpec, Campaigns};
 use crate::config::Mode;
 use crate::events::EventKind;
 use crate::schedule::{Missed, ScheduleError, Timing};
 use crate::script::{HostContext, LoadedScript};
+use crate::twilio::TwilioError;
 
 /// A runtime started by ordinary Python, stopped by `close()`.
 #[derive(Debug)]
@@ -64,7 +67,7 @@ impl TwilioService {
         }
     }
 
-    fn dialer(&self, what: &str) -> PyResult<Dialer> {
+    pub(super) fn dialer(&self, what: &str) -> PyResult<Dialer> {
         self.inner.ctx.dialer.clone().ok_or_else(|| {
             PyRuntimeError::new_err(format!("{what}(): no Twilio account is configured here"))
         })
@@ -121,6 +124,26 @@ impl TwilioService {
         })
     }
 
+    /// An awaitable of a request to Twilio: its answer as `Record`s, its failure as the
+    /// matching `TwilioError`.
+    pub(super) fn request<'py, F, T>(
+        &self,
+        py: Python<'py>,
+        what: &str,
+        future: F,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        F: std::future::Future<Output = Result<T, TwilioError>> + Send + 'static,
+        T: serde::Serialize + Send + 'static,
+    {
+        self.awaitable(py, what, async move {
+            match future.await {
+                Ok(value) => Python::attach(|py| to_python(py, &value).map(Bound::unbind)),
+                Err(e) => Err(Python::attach(|py| twilio_error(py, &e))),
+            }
+        })
+    }
+
     /// Refuses a call that blocks when it is made on a running asyncio loop: it would stall
     /// every handler and flow on that loop.
     fn refuse_on_loop(py: Python<'_>, what: &str) -> PyResult<()> {
@@ -152,12 +175,7 @@ impl TwilioService {
             ));
         }
         let dialer = self.dialer(what)?;
-        self.awaitable(py, what, async move {
-            match dialer.place(&request).await {
-                Ok(call) => Python::attach(|py| to_python(py, &call).map(Bound::unbind)),
-                Err(e) => Err(Python::attach(|py| twilio_error(py, &e))),
-            }
-        })
+        self.request(py, what, async move { dialer.place(&request).await })
     }
 
     fn control<'py, F, Fut, T>(
@@ -183,7 +201,7 @@ impl TwilioService {
 }
 
 /// `from_` → `from` (as the official library spells it), and a TwiML document → its XML.
-fn normalise_call_kwargs<'py>(
+pub(super) fn normalise_call_kwargs<'py>(
     py: Python<'py>,
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -316,6 +334,27 @@ fn schedule_error(argument: &str, error: ScheduleError) -> PyErr {
     PyValueError::new_err(format!("argument '{argument}': {error}"))
 }
 
+/// The interval of `every()` as written (a `timedelta` as `10m`, `1h 30m`) and its timing.
+fn every_interval(interval: &Bound<'_, PyAny>) -> PyResult<(String, Timing)> {
+    let timedelta = interval.py().import("datetime")?.getattr("timedelta")?;
+    if !interval.is_instance(&timedelta)? {
+        let text = interval.str()?.to_string();
+        let timing = Timing::every(&text).map_err(|e| schedule_error("interval", e))?;
+        return Ok((text, timing));
+    }
+    let seconds: f64 = interval.call_method0("total_seconds")?.extract()?;
+    // A timedelta is always a number of seconds: what can be wrong is only its length.
+    let timing = Timing::every(&seconds.to_string()).map_err(|_| {
+        let written = interval.str().map(|s| s.to_string()).unwrap_or_default();
+        schedule_error("interval", ScheduleError::IntervalTooShort(written))
+    })?;
+    let text = match &timing {
+        Timing::Every(duration) => humantime::format_duration(*duration).to_string(),
+        _ => seconds.to_string(),
+    };
+    Ok((text, timing))
+}
+
 #[pymethods]
 impl TwilioService {
     /// A runtime of its own: real Twilio with credentials, else the built-in simulator
@@ -421,7 +460,8 @@ impl TwilioService {
         })
     }
 
-    /// Runs the decorated function every `interval` (`"10m"`, `"1h30m"`, seconds).
+    /// Runs the decorated function every `interval` (`"10m"`, `"1h30m"`, seconds, or a
+    /// `datetime.timedelta`).
     #[pyo3(signature = (interval, *, name = None, missed = "skip"))]
     fn every(
         slf: Bound<'_, Self>,
@@ -430,8 +470,7 @@ impl TwilioService {
         missed: &str,
     ) -> PyResult<Registration> {
         slf.get().ensure_open("every()")?;
-        let text = interval.str()?.to_string();
-        let timing = Timing::every(&text).map_err(|e| schedule_error("interval", e))?;
+        let (text, timing) = every_interval(interval)?;
         Ok(Registration {
             service: slf.unbind(),
             target: Target::Schedule {
@@ -535,6 +574,36 @@ impl TwilioService {
         self.control(py, "campaign_report", name, |c, n| async move {
             c.report(&n).await
         })
+    }
+
+    /// The account's calls: `await twilio.calls.get(sid)`, `.list(...)`, `.hangup(sid)`,
+    /// `.redirect(sid, twiml=...)`.
+    #[getter]
+    fn calls(slf: Bound<'_, Self>) -> AccountCalls {
+        AccountCalls::new(slf.unbind())
+    }
+
+    /// The account's recordings: `await twilio.recordings.list(call_sid=...)`, `.get(sid)`,
+    /// `.delete(sid)`, `.download(sid, path)`.
+    #[getter]
+    fn recordings(slf: Bound<'_, Self>) -> AccountRecordings {
+        AccountRecordings::new(slf.unbind())
+    }
+
+    /// True when `signature` (the `X-Twilio-Signature` header) is Twilio's, made with the
+    /// account's auth token, for `url` exactly as Twilio requested it and the form `params`.
+    fn validate_request(
+        &self,
+        url: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        signature: &str,
+    ) -> PyResult<bool> {
+        let validator = self.inner.ctx.validator.as_ref().ok_or_else(|| {
+            PyRuntimeError::new_err(
+                "validate_request(): no auth token is configured here (twilio.auth_token)",
+            )
+        })?;
+        validator::validate_form(validator, url, params, signature)
     }
 
     /// True when running against the built-in simulator.

@@ -256,6 +256,23 @@ impl RequestValidator {
     }
 }
 
+/// `twilio.validate_request`: the check the webhook server makes (the URL with and without its
+/// default port), on a form given as a mapping (Flask's and Django's multi-value ones too).
+pub(super) fn validate_form(
+    validator: &Validator,
+    url: &str,
+    params: Option<&Bound<'_, PyAny>>,
+    signature: &str,
+) -> PyResult<bool> {
+    let form = pairs(params).map_err(|e| match params {
+        Some(params) if e.is_instance_of::<PyTypeError>(params.py()) => PyTypeError::new_err(
+            format!("validate_request() argument 'params': expected a mapping of str to str ({e})"),
+        ),
+        _ => e,
+    })?;
+    Ok(validator.validate(url, &form, Some(signature)).is_ok())
+}
+
 /// Registers the class.
 pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<RequestValidator>()

@@ -7,6 +7,7 @@ bound to the runtime) and in ordinary Python::
     twilio = TwilioService(simulate=True)   # the built-in Twilio simulator: offline and free
 """
 
+import datetime
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from types import SimpleNamespace, TracebackType
@@ -19,6 +20,8 @@ from .twiml import TwiML as _TwiML
 
 __version__: str
 __all__ = [
+    "AccountCalls",
+    "AccountRecordings",
     "AuthenticationError",
     "Call",
     "CallBlockedError",
@@ -45,6 +48,11 @@ _R = TypeVar("_R")
 _StrPath: TypeAlias = str | os.PathLike[str]
 _MachineDetection: TypeAlias = Literal["Enable", "DetectMessageEnd"]
 _Missed: TypeAlias = Literal["skip", "run_once"]
+# The statuses calls.list() filters by.
+_CallStatus: TypeAlias = Literal[
+    "queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"
+]
+_MediaFormat: TypeAlias = Literal["wav", "mp3"]
 # A TwiML option of Call.play/gather/record/dial: None leaves it out, a list or tuple is
 # written space-separated (input=["dtmf", "speech"]).
 _Scalar: TypeAlias = str | int | float
@@ -209,6 +217,58 @@ class Call:
         """The other party asked not to be called again; true when newly added."""
 
 # ---------------------------------------------------------------------------------------------
+# The account's calls and recordings (twilio.calls, twilio.recordings)
+
+@final
+class AccountCalls:
+    """``twilio.calls``: the account's calls. Each method gives an awaitable of Twilio's call
+    resource as a Record (``sid``, ``status``, ``to``, ``from_``, ``start_time``, ...).
+    A malformed SID raises InvalidRequestError, an unknown one NotFoundError."""
+
+    def get(self, sid: str) -> Awaitable[Record]:
+        """The call ``sid`` as Twilio has it now."""
+    def list(
+        self,
+        *,
+        to: str | None = None,
+        from_: str | None = None,
+        status: _CallStatus | None = None,
+        limit: int | None = None,
+    ) -> Awaitable[list[Record]]:
+        """The account's calls, newest first, filtered by ``to``, ``from_`` and ``status``;
+        at most ``limit`` (default 50)."""
+    def hangup(self, sid: str) -> Awaitable[Record]:
+        """Ends the call ``sid``; gives the call as Twilio has it then."""
+    @overload
+    def redirect(self, sid: str, *, twiml: str | _TwiML) -> Awaitable[Record]:
+        """Gives the live call ``sid`` new TwiML (a string or a ``VoiceResponse``)."""
+    @overload
+    def redirect(self, sid: str, *, url: str) -> Awaitable[Record]:
+        """Makes the live call ``sid`` fetch its TwiML from ``url``."""
+
+@final
+class AccountRecordings:
+    """``twilio.recordings``: the account's recordings, each a Record (``sid``, ``call_sid``,
+    ``duration``, ``date_created``, ...). A malformed SID raises InvalidRequestError, an unknown
+    one NotFoundError."""
+
+    def list(
+        self, *, call_sid: str | None = None, limit: int | None = None
+    ) -> Awaitable[list[Record]]:
+        """The account's recordings (only ``call_sid``'s with it), newest first; at most
+        ``limit`` (default 50)."""
+    def get(self, sid: str) -> Awaitable[Record]:
+        """The recording ``sid``."""
+    def delete(self, sid: str) -> Awaitable[bool]:
+        """Deletes the recording ``sid``; gives True."""
+    def download(
+        self, sid: str, path: _StrPath, format: _MediaFormat | None = None
+    ) -> Awaitable[int]:
+        """Streams the recording's media to ``path`` (which appears only when complete) and
+        gives the bytes written. Without ``format``, a ``.mp3`` file name asks for mp3, any
+        other for wav."""
+
+# ---------------------------------------------------------------------------------------------
 # The service
 
 @final
@@ -276,9 +336,14 @@ class TwilioService:
         """Runs the decorated function on a cron schedule (5 fields, or 6 with seconds); it
         gets a Record with ``name``, ``file``, ``generation`` and ``at``."""
     def every(
-        self, interval: str | float, *, name: str | None = None, missed: _Missed = "skip"
+        self,
+        interval: str | float | datetime.timedelta,
+        *,
+        name: str | None = None,
+        missed: _Missed = "skip",
     ) -> _Registration[Record]:
-        """Runs the decorated function every ``interval`` (``"10m"``, ``"1h30m"``, seconds)."""
+        """Runs the decorated function every ``interval`` (``"10m"``, ``"1h30m"``, seconds, or
+        a ``datetime.timedelta``)."""
     def initiate_call(
         self,
         *,
@@ -336,6 +401,20 @@ class TwilioService:
         """Waits until the campaign has dialled everyone it will; gives its report."""
     def campaign_status(self, name: str) -> Awaitable[Record]: ...
     def campaign_report(self, name: str) -> Awaitable[Record]: ...
+    @property
+    def calls(self) -> AccountCalls:
+        """The account's calls: ``await twilio.calls.get(sid)``, ``.list(...)``,
+        ``.hangup(sid)``, ``.redirect(sid, twiml=...)``."""
+    @property
+    def recordings(self) -> AccountRecordings:
+        """The account's recordings: ``await twilio.recordings.list(call_sid=...)``,
+        ``.get(sid)``, ``.delete(sid)``, ``.download(sid, path)``."""
+    def validate_request(
+        self, url: str, params: Mapping[str, str] | None, signature: str
+    ) -> bool:
+        """True when ``signature`` (the ``X-Twilio-Signature`` header) is Twilio's, made with
+        the account's auth token, for ``url`` exactly as Twilio requested it (the URL with or
+        without its default port) and the form ``params``."""
     @property
     def simulated(self) -> bool:
         """True when running against the built-in simulator."""

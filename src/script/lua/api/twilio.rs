@@ -1,19 +1,16 @@
 //! `twilio`: handlers, flows, placing calls, and the calls and recordings of the account.
 //! What Twilio refuses comes back as `nil, err`; misuse raises.
 
-use futures_util::StreamExt;
 use mlua::{Function, Lua, LuaSerdeExt, Table, Value};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::twiml::LuaTwiml;
 use crate::calls::{CallRequest, Dialer, is_flow_name};
 use crate::events::EventKind;
+use crate::script::account::{self, CallQuery, RecordingQuery, Redirect};
 use crate::script::lua::convert::{arg, error_table, result, to_lua};
 use crate::script::lua::registry::{ensure_driven, ensure_loading, env, registry};
-use crate::twilio::{
-    CallFilter, CallInstructions, CallStatus, MediaFormat, RecordingFilter, TwilioError,
-    UpdateCall, UpdateStatus,
-};
+use crate::twilio::{MediaFormat, TwilioError};
 
 fn dialer(lua: &Lua, what: &str) -> mlua::Result<Dialer> {
     env(lua)?.ctx.dialer.clone().ok_or_else(|| {
@@ -31,29 +28,15 @@ fn call_request(lua: &Lua, options: Table, function: &str) -> mlua::Result<CallR
     arg(Value::Table(options), function, "options")
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListOptions {
-    to: Option<String>,
-    from: Option<String>,
-    status: Option<CallStatus>,
-    call_sid: Option<String>,
-    /// Most items to return (default 50).
-    limit: Option<usize>,
-}
-
-fn list_options(options: Option<Table>, function: &str) -> mlua::Result<ListOptions> {
+/// The options table of `calls.list` or `recordings.list`; absent is empty.
+fn options<T: DeserializeOwned + Default>(
+    options: Option<Table>,
+    function: &str,
+) -> mlua::Result<T> {
     match options {
         Some(t) => arg(Value::Table(t), function, "options"),
-        None => Ok(ListOptions::default()),
+        None => Ok(T::default()),
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RedirectOptions {
-    twiml: Option<String>,
-    url: Option<String>,
 }
 
 fn register_handlers(lua: &Lua, twilio: &Table) -> mlua::Result<()> {
@@ -133,23 +116,6 @@ fn flatten(
     }
 }
 
-/// The first `limit` (default 50) items of a listing, or `nil, err` at the first failure.
-async fn first_items<T: serde::Serialize>(
-    lua: &Lua,
-    stream: futures_util::stream::BoxStream<'_, Result<T, TwilioError>>,
-    limit: Option<usize>,
-) -> mlua::Result<(Value, Value)> {
-    let mut stream = stream.take(limit.unwrap_or(50));
-    let mut items = Vec::new();
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(item) => items.push(item),
-            Err(error) => return Ok((Value::Nil, Value::Table(error_table(lua, &error)?))),
-        }
-    }
-    Ok((to_lua(lua, &items)?, Value::Nil))
-}
-
 fn register_calls(lua: &Lua) -> mlua::Result<Table> {
     let calls = lua.create_table()?;
     calls.set(
@@ -165,16 +131,10 @@ fn register_calls(lua: &Lua) -> mlua::Result<Table> {
         "list",
         lua.create_async_function(|lua, options: Option<Table>| async move {
             ensure_driven(&lua, "twilio.calls.list")?;
-            let options = list_options(options, "twilio.calls.list")?;
+            let query: CallQuery = self::options(options, "twilio.calls.list")?;
             let dialer = dialer(&lua, "twilio.calls.list")?;
-            let filter = CallFilter {
-                to: options.to,
-                from: options.from,
-                status: options.status,
-                ..CallFilter::default()
-            };
-            let stream = dialer.api().list_calls(&filter);
-            first_items(&lua, stream, options.limit).await
+            let outcome = account::list_calls(dialer.api().as_ref(), query).await;
+            flatten(&lua, outcome.map(|calls| to_lua(&lua, &calls)))
         })?,
     )?;
     calls.set(
@@ -182,11 +142,7 @@ fn register_calls(lua: &Lua) -> mlua::Result<Table> {
         lua.create_async_function(|lua, sid: String| async move {
             ensure_driven(&lua, "twilio.calls.hangup")?;
             let dialer = dialer(&lua, "twilio.calls.hangup")?;
-            let update = UpdateCall {
-                status: Some(UpdateStatus::Completed),
-                ..UpdateCall::default()
-            };
-            let outcome = dialer.api().update_call(&sid, &update).await;
+            let outcome = account::hang_up(dialer.api().as_ref(), &sid).await;
             flatten(&lua, outcome.map(|c| to_lua(&lua, &c)))
         })?,
     )?;
@@ -194,22 +150,9 @@ fn register_calls(lua: &Lua) -> mlua::Result<Table> {
         "redirect",
         lua.create_async_function(|lua, (sid, options): (String, Table)| async move {
             ensure_driven(&lua, "twilio.calls.redirect")?;
-            let options: RedirectOptions =
-                arg(Value::Table(options), "twilio.calls.redirect", "options")?;
+            let to: Redirect = arg(Value::Table(options), "twilio.calls.redirect", "options")?;
             let dialer = dialer(&lua, "twilio.calls.redirect")?;
-            let instructions = match CallInstructions::from_parts(
-                options.url.as_deref(),
-                options.twiml.as_deref(),
-                None,
-            ) {
-                Ok(i) => i,
-                Err(error) => return Ok((Value::Nil, Value::Table(error_table(&lua, &error)?))),
-            };
-            let update = UpdateCall {
-                instructions: Some(instructions),
-                ..UpdateCall::default()
-            };
-            let outcome = dialer.api().update_call(&sid, &update).await;
+            let outcome = account::redirect(dialer.api().as_ref(), &sid, &to).await;
             flatten(&lua, outcome.map(|c| to_lua(&lua, &c)))
         })?,
     )?;
@@ -222,14 +165,10 @@ fn register_recordings(lua: &Lua) -> mlua::Result<Table> {
         "list",
         lua.create_async_function(|lua, options: Option<Table>| async move {
             ensure_driven(&lua, "twilio.recordings.list")?;
-            let options = list_options(options, "twilio.recordings.list")?;
+            let query: RecordingQuery = self::options(options, "twilio.recordings.list")?;
             let dialer = dialer(&lua, "twilio.recordings.list")?;
-            let filter = RecordingFilter {
-                call_sid: options.call_sid,
-                ..RecordingFilter::default()
-            };
-            let stream = dialer.api().list_recordings(&filter);
-            first_items(&lua, stream, options.limit).await
+            let outcome = account::list_recordings(dialer.api().as_ref(), query).await;
+            flatten(&lua, outcome.map(|recordings| to_lua(&lua, &recordings)))
         })?,
     )?;
     recordings.set(
@@ -256,13 +195,12 @@ fn register_recordings(lua: &Lua) -> mlua::Result<Table> {
             |lua, (sid, path, format): (String, String, Option<String>)| async move {
                 ensure_driven(&lua, "twilio.recordings.download")?;
                 let format = match format.as_deref() {
-                    None | Some("wav") => MediaFormat::Wav,
-                    Some("mp3") => MediaFormat::Mp3,
-                    Some(other) => {
-                        return Err(mlua::Error::runtime(format!(
-                            "twilio.recordings.download: bad argument 'format': {other:?} is not wav or mp3"
-                        )));
-                    }
+                    None => MediaFormat::Wav,
+                    Some(name) => account::media_format(name).map_err(|reason| {
+                        mlua::Error::runtime(format!(
+                            "twilio.recordings.download: bad argument 'format': {reason}"
+                        ))
+                    })?,
                 };
                 let dialer = dialer(&lua, "twilio.recordings.download")?;
                 let outcome = dialer
