@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // test helpers fail loudly by design
 
 mod completions;
+mod exits;
 mod logs_and_usage;
 mod metrics;
 mod recordings;
