@@ -127,3 +127,71 @@ fn usage_refuses_a_bad_day_and_a_broken_store() {
         text(&broken.stderr)
     );
 }
+
+const PYTHON_SCRIPT: &str = r#"
+import logging
+
+log = logging.getLogger("survey")
+
+@twilio.flow("ask")
+async def ask(call):
+    log.info("flow started for %s", call.to)
+    answer = await call.gather(input="dtmf", num_digits=1, prompt="Press a key.")
+    log.warning("pressed %s", answer.digits)
+    call.hangup()
+
+@twilio.on("call.ended")
+def ended(ev):
+    log.info("ended %s", ev.status)
+
+placed = []
+
+@twilio.every("1s", name="dial once")
+async def place(run):
+    if not placed:
+        placed.append(await twilio.initiate_call(to="+14155550101", flow="ask"))
+"#;
+
+#[test]
+fn python_logging_goes_to_the_runtime_log_with_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ask.py"), PYTHON_SCRIPT).unwrap();
+    std::fs::write(
+        dir.path().join("projectx.yaml"),
+        format!(
+            "runtime: {{ mode: simulate, store: \"sqlite::memory:\" }}\nserver: {{ listen: \"127.0.0.1:{}\" }}\ncompliance: {{ disclose_automation: false }}\nsimulator: {{ speed: 50, scenarios: {{ \"+14155550101\": {{ answer: human, digits: \"7\" }} }} }}\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let out = projectx(dir.path())
+        .args(["--log-format", "json", "run", "ask.py", "--for", "8s"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let python: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["target"] == "projectx::python")
+        .collect();
+    let find = |message: &str| {
+        python
+            .iter()
+            .find(|l| l["message"] == message)
+            .unwrap_or_else(|| panic!("no {message:?} in {stderr}"))
+    };
+    let started = find("flow started for +14155550101");
+    let pressed = find("pressed 7");
+    let ended = find("ended completed");
+    let sid = started["call_sid"].as_str().unwrap();
+    assert!(sid.starts_with("CA"), "{started}");
+    // The same call through the await in the flow, and in the sync handler.
+    assert_eq!(pressed["call_sid"], sid);
+    assert_eq!(pressed["level"], "WARN");
+    assert_eq!(ended["call_sid"], sid);
+    assert_eq!(started["logger"], "survey");
+    assert!(started["file"].as_str().unwrap().ends_with("ask.py"));
+    assert_eq!(started["line"], 8);
+}

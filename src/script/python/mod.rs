@@ -7,6 +7,7 @@ mod account;
 mod call;
 mod convert;
 mod errors;
+mod logs;
 mod runner;
 mod script;
 mod service;
@@ -86,7 +87,8 @@ impl PythonHost {
             let module = PyModule::new(py, "projectx_twilio")?;
             register_module(&module, "projectx_twilio")?;
             modules.set_item("projectx_twilio", module)
-        });
+        })
+        .and_then(|()| Python::attach(logs::install));
         if let Err(e) = installed {
             tracing::error!(error = %e, "cannot set up the projectx_twilio module for Python scripts");
         }

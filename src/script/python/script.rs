@@ -10,13 +10,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::call::PyCall;
 use super::convert::to_python;
-use super::runner;
 use super::service::TwilioService;
+use super::{logs, runner};
 use crate::events::{Event, EventKind};
 use crate::schedule::{Missed, Timing};
 use crate::script::session::{self, Finished, Reply, SharedSession};
@@ -170,9 +171,17 @@ impl Worker {
         outcome.map_err(|e| ScriptError::new(&self.file, runner::describe(py, &e, &self.file)))
     }
 
-    /// Calls `func(argument)`; a coroutine it returns goes to the loop thread.
-    fn invoke(&mut self, py: Python<'_>, func: &Py<PyAny>, argument: Bound<'_, PyAny>, job: Job) {
-        let result = match func.call1(py, (argument,)) {
+    /// Calls `func(argument)`, its log lines about the call `fields` names; a coroutine it
+    /// returns goes to the loop thread.
+    fn invoke<'py>(
+        &mut self,
+        py: Python<'py>,
+        func: &Py<PyAny>,
+        argument: Bound<'py, PyAny>,
+        fields: Option<Bound<'py, PyDict>>,
+        job: Job,
+    ) {
+        let result = match logs::call_with(py, fields, func, argument) {
             Ok(result) => result,
             Err(e) => {
                 let message = runner::describe(py, &e, &self.file);
@@ -217,8 +226,12 @@ impl Worker {
         }
         for handler in handlers {
             // Each handler gets its own copy: one cannot change what the next sees.
-            match to_python(py, event.as_ref()) {
-                Ok(argument) => self.invoke(py, &handler, argument, Job::Handler(event.kind)),
+            let prepared = to_python(py, event.as_ref())
+                .and_then(|argument| Ok((argument, logs::event_fields(py, event)?)));
+            match prepared {
+                Ok((argument, fields)) => {
+                    self.invoke(py, &handler, argument, fields, Job::Handler(event.kind))
+                }
                 Err(e) => {
                     tracing::error!(error = %e, event = %event.kind, "cannot hand the event to Python");
                     return;
@@ -248,6 +261,7 @@ impl Worker {
             }
         };
         let sid = request.call_sid.clone();
+        let fields = logs::flow_fields(py, &request).ok();
         let (facts, session) = session::start(request, profile, reply);
         let call = PyCall::new(facts, session.clone(), self.ctx.clone());
         let call = match Bound::new(py, call) {
@@ -258,7 +272,7 @@ impl Worker {
             }
         };
         self.sessions.insert(sid.clone(), session);
-        self.invoke(py, &flow, call, Job::Flow(sid));
+        self.invoke(py, &flow, call, fields, Job::Flow(sid));
     }
 
     fn fire(&mut self, py: Python<'_>, id: u64, at: DateTime<Utc>) {
@@ -278,7 +292,7 @@ impl Worker {
             .bus
             .publish(Event::other(EventKind::ScheduleFired, data.clone()));
         match to_python(py, &data) {
-            Ok(argument) => self.invoke(py, &func, argument, Job::Schedule(name)),
+            Ok(argument) => self.invoke(py, &func, argument, None, Job::Schedule(name)),
             Err(e) => tracing::error!(error = %e, "cannot hand the schedule to Python"),
         }
     }

@@ -4,6 +4,7 @@ asyncio loop thread that async handlers and flows run on, with a watchdog that r
 blocking it."""
 
 import asyncio
+import contextvars
 import sys
 import types
 import threading
@@ -223,3 +224,54 @@ def format_exception(error, tb=None):
     """The traceback of an exception, as Python prints it."""
     tb = tb if tb is not None else error.__traceback__
     return "".join(traceback.format_exception(type(error), error, tb)).rstrip()
+
+
+# The call a handler or flow is about, for the log lines it writes: a context variable, so
+# each asyncio task (each async handler or flow) and each thread sees its own.
+_call_context = contextvars.ContextVar("projectx_call", default=None)
+
+
+async def _keeping_call(fields, awaitable):
+    _call_context.set(fields)
+    return await awaitable
+
+
+def call_with_context(fields, func, argument):
+    """func(argument) with the call's fields current; a coroutine it returns keeps them."""
+    token = _call_context.set(fields)
+    try:
+        result = func(argument)
+    finally:
+        _call_context.reset(token)
+    if fields is not None and hasattr(result, "__await__"):
+        return _keeping_call(fields, result)
+    return result
+
+
+def install_logging(emit):
+    """Routes the root logger into the runtime's log (once); RUST_LOG filters it there.
+    `logging` is imported here, not at import: ordinary Python keeps its own logging setup."""
+    import logging
+
+    class TracingHandler(logging.Handler):
+        """Hands `logging` records to the runtime's log, with the call they are about."""
+
+        def emit(self, record):
+            try:
+                fields = _call_context.get() or {}
+                emit(
+                    record.levelno,
+                    record.name,
+                    self.format(record),
+                    record.pathname,
+                    record.lineno,
+                    fields.get("call_sid"),
+                    fields.get("campaign"),
+                )
+            except Exception:
+                self.handleError(record)
+
+    root = logging.getLogger()
+    if not any(type(h).__name__ == "TracingHandler" for h in root.handlers):
+        root.addHandler(TracingHandler())
+        root.setLevel(logging.DEBUG)
