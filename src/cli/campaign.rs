@@ -24,10 +24,19 @@ pub struct PlanArgs {
 #[derive(Debug, Subcommand)]
 pub enum CampaignCommand {
     /// Run a campaign to the end, with a progress bar, then print its report.
+    #[command(
+        after_help = "Examples:\n  projectx campaign run launch\n  projectx campaign run reminders scripts/reminders.lua --json\nExit code 0 once the campaign is done; 1 if it paused (spend limit, failures, the store) or stopped."
+    )]
     Run(RunArgs),
     /// Where campaigns stand (all of them without a name).
+    #[command(
+        after_help = "Examples:\n  projectx campaign status\n  projectx campaign status launch --json"
+    )]
     Status(StatusArgs),
-    /// Counts by outcome, minutes and cost.
+    /// Counts by outcome, skips by reason, minutes and cost, and usage by day and agent.
+    #[command(
+        after_help = "Examples:\n  projectx campaign report launch\n  projectx campaign report launch --json"
+    )]
     Report(ReportArgs),
 }
 

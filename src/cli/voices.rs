@@ -18,6 +18,9 @@ pub(crate) const SAMPLE: &str =
 #[derive(Debug, Subcommand)]
 pub enum VoicesCommand {
     /// Each profile with its concrete Twilio voice, engine and warnings.
+    #[command(
+        after_help = "Examples:\n  projectx voices list\n  projectx voices list --config examples/projectx.yaml --json"
+    )]
     List,
     /// Render a profile (or an agent's profile) to a WAV file with espeak-ng.
     #[command(
