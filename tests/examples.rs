@@ -69,6 +69,21 @@ fn said_to(lines: &[serde_json::Value], to: &str) -> Vec<String> {
         .collect()
 }
 
+#[test]
+fn the_readme_names_the_commands_tested_here() {
+    let readme = std::fs::read_to_string(root().join("examples/README.md")).unwrap();
+    for command in [
+        "projectx --config examples/lua/renewals.yaml campaign run renewals",
+        "cargo run --example embed",
+        "python examples/python/asyncio_campaign.py",
+    ] {
+        assert!(
+            readme.contains(command),
+            "examples/README.md lacks {command:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_lua_renewals_campaign_runs_to_its_report() {
     let dir = tempfile::tempdir().unwrap();
