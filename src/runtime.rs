@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use std::path::PathBuf;
 
@@ -52,6 +52,8 @@ pub enum RuntimeError {
     Twilio(#[from] crate::twilio::TwilioError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("compliance.dnc: {0}")]
+    DoNotCall(#[source] crate::campaign::CampaignError),
 }
 
 /// Opens the configured store (`runtime.store`); a relative SQLite path is found from the
@@ -349,6 +351,95 @@ impl Runtime {
         let result = server::serve(listener, app, shutdown).await;
         let _ = stop.send(true);
         result.map_err(RuntimeError::Serve)
+    }
+}
+
+/// A runtime started inside another program by [`Runtime::start`]: connected, serving
+/// webhooks, following calls. Stop it with [`Running::stop`]; dropping it stops it too.
+#[derive(Debug)]
+pub struct Running {
+    /// The event bus, the dialer, campaigns and scripts: `runtime.bus.subscribe(...)`,
+    /// `runtime.dialer.place(...)`, `runtime.load_scripts(...)`.
+    pub runtime: Runtime,
+    /// The Twilio client, and in simulate mode the simulator (for each call's transcript).
+    pub twilio: Twilio,
+    /// The configuration it runs with; `server.listen` is the address actually bound.
+    pub config: Config,
+    stop: Option<oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<Result<(), RuntimeError>>,
+}
+
+impl Runtime {
+    /// Starts a runtime in this program, as `projectx run` does minus the scripts: connects to
+    /// Twilio (or starts the built-in simulator), opens the store, loads the do-not-call file
+    /// and serves webhooks in the background. In simulate mode the webhook server listens on
+    /// a free loopback port, whatever `server.listen` says, so any number of runtimes can
+    /// run side by side. Scripts are loaded only on request:
+    /// `running.runtime.load_scripts(&running.config, &paths)`.
+    pub async fn start(mut config: Config) -> Result<Running, RuntimeError> {
+        let twilio = connect(&config).await?;
+        let store = open_store(&config).await?;
+        if twilio.simulator.is_some() {
+            config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        }
+        let addr = config.server.listen;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| RuntimeError::Listen { addr, source })?;
+        // Flows and callbacks are addressed to the port actually bound.
+        config.server.listen = listener.local_addr().unwrap_or(addr);
+        let runtime = Runtime::new(&config, &twilio, store)?;
+        if let Some(path) = dnc_path(&config) {
+            runtime
+                .campaigns
+                .load_dnc(&path)
+                .await
+                .map_err(RuntimeError::DoNotCall)?;
+        }
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn({
+            let runtime = runtime.clone();
+            let config = config.clone();
+            async move {
+                let shutdown = async move {
+                    let _ = stopped.await;
+                };
+                runtime.run_on(listener, &config, shutdown).await
+            }
+        });
+        Ok(Running {
+            runtime,
+            twilio,
+            config,
+            stop: Some(stop),
+            server,
+        })
+    }
+}
+
+impl Running {
+    /// The built-in simulator, in simulate mode.
+    pub fn simulator(&self) -> Option<&Simulator> {
+        self.twilio.simulator.as_ref()
+    }
+
+    /// Stops serving webhooks and following calls; returns how the server ended.
+    pub async fn stop(mut self) -> Result<(), RuntimeError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.server).await {
+            Ok(result) => result,
+            Err(e) => Err(RuntimeError::Serve(std::io::Error::other(e))),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 
