@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::runtime::Running;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use tokio::sync::oneshot;
 
 use super::account::{AccountCalls, AccountRecordings};
 use super::convert::{kwargs_into, to_python};
@@ -26,7 +26,8 @@ use crate::twilio::TwilioError;
 /// A runtime started by ordinary Python, stopped by `close()`.
 #[derive(Debug)]
 struct Standalone {
-    shutdown: Mutex<Option<oneshot::Sender<()>>>,
+    /// Serving until taken by `close()` (dropping it stops the runtime).
+    running: Mutex<Option<Running>>,
     script: Arc<script::PyScript>,
     /// Calls go to the built-in simulator.
     simulated: bool,
@@ -615,13 +616,13 @@ impl TwilioService {
     /// Stops the runtime this service started (ordinary Python); scripts' services do nothing.
     fn close(&self) {
         if let Some(standalone) = &self.inner.standalone {
-            let sender = standalone
-                .shutdown
+            let running = standalone
+                .running
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .take();
-            if let Some(sender) = sender {
-                let _ = sender.send(());
+            if running.is_some() {
+                drop(running);
                 standalone.script.retire();
             }
         }
@@ -656,9 +657,8 @@ pub(super) fn standalone_service(
     ctx: HostContext,
     registry: SharedRegistry,
     runtime: tokio::runtime::Handle,
-    shutdown: oneshot::Sender<()>,
+    running: Running,
     script: Arc<script::PyScript>,
-    simulated: bool,
 ) -> Service {
     Service {
         ctx,
@@ -666,9 +666,9 @@ pub(super) fn standalone_service(
         file: None,
         runtime,
         standalone: Some(Standalone {
-            shutdown: Mutex::new(Some(shutdown)),
+            simulated: running.simulator().is_some(),
+            running: Mutex::new(Some(running)),
             script,
-            simulated,
         }),
     }
 }
