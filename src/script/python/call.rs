@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use super::convert::{keywords, to_python};
-use super::runner;
+use super::{delivery, runner};
 use crate::script::session::{
     self, CallFacts, Dialled, Gathered, Recorded, SharedSession, StepError, lock,
 };
@@ -60,12 +60,15 @@ where
     let input = lock(&call.session)
         .exchange(&what, verb.method, verb.value, options, verb.prompt)
         .map_err(step)?;
-    let locals =
-        pyo3_async_runtimes::tokio::get_current_locals(py).or_else(|_| runner::loop_locals(py))?;
-    pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
+    let event_loop = match pyo3_async_runtimes::get_running_loop(py) {
+        Ok(running) => running,
+        Err(_) => runner::loop_locals(py)?.event_loop(py),
+    };
+    let runtime = pyo3_async_runtimes::tokio::get_runtime().handle().clone();
+    delivery::awaitable(event_loop, &runtime, async move {
         let request = session::answer(input).await.map_err(step)?;
         let result = answer(&request);
-        Python::attach(|py| to_python(py, &result).map(Bound::unbind))
+        delivery::attach(|py| to_python(py, &result).map(Bound::unbind))
     })
 }
 

@@ -6,6 +6,7 @@
 mod account;
 mod call;
 mod convert;
+mod delivery;
 mod errors;
 mod logs;
 mod runner;
@@ -48,6 +49,7 @@ pub fn register_module(module: &Bound<'_, PyModule>, package: &str) -> PyResult<
         class.setattr("__module__", package)?;
         module.add(name.str()?, class)?;
     }
+    delivery::register_exit_hook(py)?;
     let record = support.getattr("Record")?;
     record.setattr("__module__", package)?;
     module.add("Record", record)?;

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use super::call::PyCall;
 use super::convert::to_python;
 use super::service::TwilioService;
-use super::{logs, runner};
+use super::{delivery, logs, runner};
 use crate::events::{Event, EventKind};
 use crate::schedule::{Missed, Timing};
 use crate::script::session::{self, Finished, Reply, SharedSession};
@@ -123,9 +123,9 @@ pub(crate) fn start(
     let name = format!("python-{generation}");
     std::thread::Builder::new().name(name).spawn(move || {
         while let Some(command) = commands.blocking_recv() {
-            Python::attach(|py| worker.handle(py, command));
+            delivery::attach(|py| worker.handle(py, command));
         }
-        Python::attach(|py| worker.close(py));
+        delivery::attach(|py| worker.close(py));
     })?;
     Ok(sender)
 }
@@ -208,7 +208,7 @@ impl Worker {
         self.runtime.spawn(async move {
             let error = match future.await {
                 Ok(_) => None,
-                Err(e) => Some(Python::attach(|py| runner::describe(py, &e, &file))),
+                Err(e) => Some(delivery::attach(|py| runner::describe(py, &e, &file))),
             };
             let _ = sender.send(Command::Finished(job, error)).await;
         });

@@ -12,6 +12,7 @@ use pyo3::types::{PyDict, PyString};
 
 use super::account::{AccountCalls, AccountRecordings};
 use super::convert::{kwargs_into, to_python};
+use super::delivery;
 use super::errors::{campaign_error, config_error, twilio_error};
 use super::script::{self, Registry, ScheduleEntry, SharedRegistry, lock};
 use super::validator;
@@ -110,19 +111,13 @@ impl TwilioService {
         F: std::future::Future<Output = PyResult<T>> + Send + 'static,
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
-        let locals = pyo3_async_runtimes::tokio::get_current_locals(py).map_err(|_| {
+        let event_loop = pyo3_async_runtimes::get_running_loop(py).map_err(|_| {
             PyRuntimeError::new_err(format!(
                 "{what}() must be awaited inside async code: `await twilio.{what}(...)` in an async def (or asyncio.run)"
             ))
         })?;
-        let handle = self.inner.runtime.clone();
-        pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
-            // The runtime's own tokio runtime does the work, whatever runs the Python side.
-            handle
-                .spawn(future)
-                .await
-                .map_err(|e| PyRuntimeError::new_err(format!("the runtime stopped: {e}")))?
-        })
+        // The runtime's own tokio runtime does the work, whatever runs the Python side.
+        delivery::awaitable(event_loop, &self.inner.runtime, future)
     }
 
     /// An awaitable of a request to Twilio: its answer as `Record`s, its failure as the
@@ -139,8 +134,8 @@ impl TwilioService {
     {
         self.awaitable(py, what, async move {
             match future.await {
-                Ok(value) => Python::attach(|py| to_python(py, &value).map(Bound::unbind)),
-                Err(e) => Err(Python::attach(|py| twilio_error(py, &e))),
+                Ok(value) => delivery::attach(|py| to_python(py, &value).map(Bound::unbind)),
+                Err(e) => Err(delivery::attach(|py| twilio_error(py, &e))),
             }
         })
     }
@@ -194,8 +189,8 @@ impl TwilioService {
         let campaigns = self.campaigns(what)?;
         self.awaitable(py, what, async move {
             match action(campaigns, name).await {
-                Ok(value) => Python::attach(|py| to_python(py, &value).map(Bound::unbind)),
-                Err(e) => Err(Python::attach(|py| campaign_error(py, &e))),
+                Ok(value) => delivery::attach(|py| to_python(py, &value).map(Bound::unbind)),
+                Err(e) => Err(delivery::attach(|py| campaign_error(py, &e))),
             }
         })
     }

@@ -275,3 +275,12 @@ def install_logging(emit):
     if not any(type(h).__name__ == "TracingHandler" for h in root.handlers):
         root.addHandler(TracingHandler())
         root.setLevel(logging.DEBUG)
+
+
+def deliver(future, ok, value):
+    """Resolves a future the runtime made, unless its awaiter gave up on it (cancelled)."""
+    if not future.done():
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
