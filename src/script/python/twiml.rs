@@ -3,6 +3,7 @@
 //! its builder methods are made from the runtime's copy of the library's vocabulary, so names,
 //! positional order and errors match, and `to_xml()` renders natively with the same bytes.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use pyo3::exceptions::{PyAttributeError, PyRecursionError, PyTypeError};
@@ -12,7 +13,7 @@ use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple, PyType};
 
 use super::errors;
 use crate::twiml::schema::{self, Method, ROOT_CLASS, ROOT_ELEMENT};
-use crate::twiml::{Element, wire_name};
+use crate::twiml::{Node, XML_DECLARATION, wire_name};
 
 /// Deeper than this is a node nested inside itself (the library stops near 1,000 too: Python's
 /// recursion limit).
@@ -93,33 +94,73 @@ impl TwiML {
         }
         Ok(())
     }
+}
 
-    /// The element tree, for the native writer.
-    fn element(&self, py: Python<'_>, depth: usize) -> PyResult<Element> {
-        if depth > MAX_DEPTH {
+/// A node as the shared writer reads it, with how deep it is in the document.
+struct Writable<'a, 'py> {
+    py: Python<'py>,
+    node: &'a TwiML,
+    depth: usize,
+}
+
+impl Node for Writable<'_, '_> {
+    type Error = PyErr;
+
+    fn name(&self) -> &str {
+        &self.node.name
+    }
+
+    fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.node
+            .attributes
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    fn text(&self) -> Option<&str> {
+        self.node.value.as_deref()
+    }
+
+    fn child_count(&self) -> usize {
+        self.node.verbs.len()
+    }
+
+    fn child_text(&self, index: usize) -> Option<&str> {
+        match &self.node.verbs[index] {
+            Verb::Text(text) => Some(text),
+            Verb::Node(_) => None,
+        }
+    }
+
+    fn write_child(&self, index: usize, out: &mut String) -> PyResult<()> {
+        let Verb::Node(child) = &self.node.verbs[index] else {
+            return Ok(());
+        };
+        if self.depth >= MAX_DEPTH {
             return Err(PyRecursionError::new_err(
                 "the TwiML document nests an element inside itself",
             ));
         }
-        let mut element = Element::new(self.name.clone());
-        for (name, value) in &self.attributes {
-            element.set_attr(name.clone(), value.as_str());
-        }
-        if let Some(text) = &self.value {
-            element.set_text(text.as_str());
-        }
-        for verb in &self.verbs {
-            match verb {
-                Verb::Node(node) => {
-                    let child = node.bind(py).try_borrow()?.element(py, depth + 1)?;
-                    element.push(child);
-                }
-                Verb::Text(text) => element.push_text(text.clone()),
-            }
-        }
-        Ok(element)
+        let child = child.bind(self.py).try_borrow()?;
+        crate::twiml::write(
+            &Writable {
+                py: self.py,
+                node: &child,
+                depth: self.depth + 1,
+            },
+            out,
+        )
     }
 }
+
+thread_local! {
+    /// The buffer documents are written into before they become Python strings, kept between
+    /// calls so that writing allocates nothing once it has grown.
+    static BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// A buffer kept larger than this is released after use.
+const KEPT_BUFFER: usize = 1 << 20;
 
 /// A new, empty instance of the Python class for library class `class`.
 fn instance<'py>(py: Python<'py>, class: &str) -> PyResult<Bound<'py, TwiML>> {
@@ -349,25 +390,43 @@ impl TwiML {
 
     /// The document as the official library writes it, byte for byte.
     #[pyo3(signature = (xml_declaration = None), text_signature = "(self, /, xml_declaration=True)")]
-    fn to_xml(
+    fn to_xml<'py>(
         &self,
-        py: Python<'_>,
-        xml_declaration: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
+        py: Python<'py>,
+        xml_declaration: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyString>> {
         // Any truthy value asks for the declaration, as in the library.
         let declaration = match xml_declaration {
             Some(value) => value.is_truthy()?,
             None => true,
         };
-        let element = self.element(py, 0)?;
-        Ok(if declaration {
-            element.to_xml()
-        } else {
-            element.to_xml_fragment()
+        let write = |out: &mut String| -> PyResult<Bound<'py, PyString>> {
+            if declaration {
+                out.push_str(XML_DECLARATION);
+            }
+            let root = Writable {
+                py,
+                node: self,
+                depth: 0,
+            };
+            crate::twiml::write(&root, out)?;
+            Ok(PyString::new(py, out))
+        };
+        BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+            Ok(mut out) => {
+                out.clear();
+                let written = write(&mut out);
+                if out.capacity() > KEPT_BUFFER {
+                    *out = String::new();
+                }
+                written
+            }
+            // Writing in progress further up this thread's stack.
+            Err(_) => write(&mut String::new()),
         })
     }
 
-    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
+    fn __str__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         self.to_xml(py, None)
     }
 
