@@ -31,8 +31,6 @@ KNOWN = {
     'test_twiml_differential.py::test_handwritten_document[attrs_dict_is_live]': 'known divergence',
     'test_twiml_differential.py::test_handwritten_document[verbs_list_is_live]': 'known divergence',
     'test_twiml_differential.py::test_handwritten_document[deepcopy_of_a_document]': 'known divergence',
-    'test_twiml_differential.py::test_to_xml_arguments[(None,)-{}]': 'to_xml(None) asks for no declaration in the library; here None means the default',
-    "test_twiml_differential.py::test_to_xml_arguments[()-{'xml_declaration': None}]": 'to_xml(None) asks for no declaration in the library; here None means the default',
     "test_validator_differential.py::test_edge_url[None-'https://mycompany.com/p?#frag']": "malformed or unusual URLs (empty ? or #, ';' parameters, no scheme, whitespace, control characters): urlparse's normalisation is not replicated",
     "test_validator_differential.py::test_edge_url[None-'https://mycompany.com/p#a?']": "malformed or unusual URLs (empty ? or #, ';' parameters, no scheme, whitespace, control characters): urlparse's normalisation is not replicated",
     "test_validator_differential.py::test_edge_url[None-'https://mycompany.com/p??']": "malformed or unusual URLs (empty ? or #, ';' parameters, no scheme, whitespace, control characters): urlparse's normalisation is not replicated",

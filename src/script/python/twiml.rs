@@ -153,6 +153,18 @@ impl Node for Writable<'_, '_> {
     }
 }
 
+/// An argument read as Python's `bool()` reads it: `to_xml(xml_declaration)` asks for the
+/// declaration with any truthy value, and leaves it out for `None`, as the library does.
+struct Truthy(bool);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Truthy {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Truthy(value.is_truthy()?))
+    }
+}
+
 thread_local! {
     /// The buffer documents are written into before they become Python strings, kept between
     /// calls so that writing allocates nothing once it has grown.
@@ -389,17 +401,13 @@ impl TwiML {
     }
 
     /// The document as the official library writes it, byte for byte.
-    #[pyo3(signature = (xml_declaration = None), text_signature = "(self, /, xml_declaration=True)")]
+    #[pyo3(signature = (xml_declaration = Truthy(true)), text_signature = "(self, /, xml_declaration=True)")]
     fn to_xml<'py>(
         &self,
         py: Python<'py>,
-        xml_declaration: Option<&Bound<'py, PyAny>>,
+        xml_declaration: Truthy,
     ) -> PyResult<Bound<'py, PyString>> {
-        // Any truthy value asks for the declaration, as in the library.
-        let declaration = match xml_declaration {
-            Some(value) => value.is_truthy()?,
-            None => true,
-        };
+        let Truthy(declaration) = xml_declaration;
         let write = |out: &mut String| -> PyResult<Bound<'py, PyString>> {
             if declaration {
                 out.push_str(XML_DECLARATION);
@@ -427,7 +435,7 @@ impl TwiML {
     }
 
     fn __str__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        self.to_xml(py, None)
+        self.to_xml(py, Truthy(true))
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
