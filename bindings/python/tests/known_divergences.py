@@ -7,16 +7,8 @@ fails the run, so this list shrinks as they are fixed). Loaded with `pytest -p k
 import pytest
 
 KNOWN = {
-    'test_twiml_differential.py::test_public_attributes_read_alike': "the library's internals (xml(), mutable attrs/verbs lists) are not offered",
     'test_twiml_differential.py::test_xml_method_exists': "the library's internals (xml(), mutable attrs/verbs lists) are not offered",
     'test_twiml_differential.py::test_handwritten_document[keyword_collision_declared_vs_extra_keyword_after]': 'keyword-name corner cases (non-ASCII title case, only underscores, a declared keyword repeated in **kwargs)',
-    'test_twiml_differential.py::test_handwritten_document[nonstring_text_int]': 'non-str element text and values mutated after they were added: converted when added, not when written',
-    'test_twiml_differential.py::test_handwritten_document[nonstring_text_true]': 'non-str element text and values mutated after they were added: converted when added, not when written',
-    'test_twiml_differential.py::test_handwritten_document[nonstring_text_float]': 'non-str element text and values mutated after they were added: converted when added, not when written',
-    'test_twiml_differential.py::test_handwritten_document[nonstring_text_list]': 'non-str element text and values mutated after they were added: converted when added, not when written',
-    'test_twiml_differential.py::test_handwritten_document[nonstring_generic_value]': 'non-str element text and values mutated after they were added: converted when added, not when written',
-    'test_twiml_differential.py::test_handwritten_document[mutable_attribute_value_changed_after]': 'non-str element text and values mutated after they were added: converted when added, not when written',
-    'test_twiml_differential.py::test_handwritten_document[mutable_dict_text_changed_after]': 'non-str element text and values mutated after they were added: converted when added, not when written',
     'test_twiml_differential.py::test_handwritten_document[control_characters_in_text]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
     'test_twiml_differential.py::test_handwritten_document[control_characters_in_attribute]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
     'test_twiml_differential.py::test_handwritten_document[noncharacters_in_text]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use pyo3::exceptions::{PyAttributeError, PyRecursionError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
 use super::errors;
 use crate::twiml::schema::{self, Method, ROOT_CLASS, ROOT_ELEMENT};
@@ -38,38 +38,99 @@ pub struct TwiML {
     name: String,
     /// The library class, for its builder methods (empty for `GenericNode`).
     class: String,
-    /// The element's opening text (`message` of `say`, …), already as written.
-    #[pyo3(get, set)]
-    value: Option<String>,
-    /// Wire name → value as written; sorted when written, as the library does.
-    attributes: Vec<(String, String)>,
+    /// The element's opening text (`message` of `say`, …): written when truthy.
+    value: Option<Value>,
+    /// Wire name → value, in the order given; sorted when written, as the library does.
+    attributes: Vec<(String, Value)>,
     verbs: Vec<Verb>,
 }
 
-/// `str(value)`, with booleans lower-cased: how the library writes an attribute.
-fn attribute_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
-    if let Ok(flag) = value.cast::<PyBool>() {
-        return Ok(if flag.is_true() { "true" } else { "false" }.to_owned());
-    }
-    Ok(value.str()?.to_cow()?.into_owned())
+/// A text or attribute value as the library keeps it: the object given, turned into text when
+/// the document is written. Values that cannot change are turned into text once, when added.
+#[derive(Debug)]
+enum Value {
+    /// A `str`: written as it is.
+    Str(String),
+    /// An attribute that is a `bool`, `int` or `float`, with its text.
+    Rendered { text: String, object: Py<PyAny> },
+    /// Anything else (lists, dicts, subclasses, …), read when written.
+    Object(Py<PyAny>),
 }
 
-/// The element text the library writes for `value` (`if self.value:`; dicts as JSON).
-fn value_text(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    let Some(value) = value else {
+impl Value {
+    /// An element text: `str`s now, anything else when written (see [`element_text`]).
+    fn text(value: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(match value.cast_exact::<PyString>() {
+            Ok(text) => Value::Str(text.to_cow()?.into_owned()),
+            Err(_) => Value::Object(value.clone().unbind()),
+        })
+    }
+
+    /// An attribute: `str(value)` when written, with booleans lower-cased.
+    fn attribute(value: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(text) = value.cast_exact::<PyString>() {
+            return Ok(Value::Str(text.to_cow()?.into_owned()));
+        }
+        let text = if let Ok(flag) = value.cast::<PyBool>() {
+            if flag.is_true() { "true" } else { "false" }.to_owned()
+        } else if value.is_exact_instance_of::<PyInt>() || value.is_exact_instance_of::<PyFloat>() {
+            value.str()?.to_cow()?.into_owned()
+        } else {
+            return Ok(Value::Object(value.clone().unbind()));
+        };
+        Ok(Value::Rendered {
+            text,
+            object: value.clone().unbind(),
+        })
+    }
+
+    /// The object, as the library's `value` and `attrs` give it back.
+    fn object<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        match self {
+            Value::Str(text) => PyString::new(py, text).into_any(),
+            Value::Rendered { object, .. } | Value::Object(object) => object.bind(py).clone(),
+        }
+    }
+
+    /// The text already known, without asking Python.
+    fn known_text(&self) -> Option<&str> {
+        match self {
+            Value::Str(text) | Value::Rendered { text, .. } => Some(text),
+            Value::Object(_) => None,
+        }
+    }
+}
+
+/// An element text (`None`: no text).
+fn text_value(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Value>> {
+    match value {
+        Some(value) if !value.is_none() => Value::text(value).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The text ElementTree writes for an element's `value` that is not a `str`: none when falsy,
+/// a dict as JSON, a `str` subclass as its characters; anything else cannot be written.
+fn element_text(value: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if !value.is_truthy()? {
         return Ok(None);
+    }
+    let text = if value.cast::<PyDict>().is_ok() {
+        value
+            .py()
+            .import("json")?
+            .call_method1("dumps", (value,))?
+            .cast_into::<PyString>()?
+    } else if let Ok(text) = value.cast::<PyString>() {
+        text.clone()
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "cannot serialize {} (type {})",
+            value.repr()?,
+            value.get_type().name()?
+        )));
     };
-    if value.is_none() || !value.is_truthy()? {
-        return Ok(None);
-    }
-    if let Ok(text) = value.cast::<PyString>() {
-        return Ok(Some(text.to_cow()?.into_owned()));
-    }
-    if value.cast::<PyDict>().is_ok() {
-        let json = value.py().import("json")?.call_method1("dumps", (value,))?;
-        return Ok(Some(json.str()?.to_cow()?.into_owned()));
-    }
-    Ok(Some(value.str()?.to_cow()?.into_owned()))
+    Ok(Some(text.to_cow()?.into_owned()))
 }
 
 impl TwiML {
@@ -78,10 +139,10 @@ impl TwiML {
             return Ok(());
         }
         let wire = wire_name(keyword).into_owned();
-        let text = attribute_text(value)?;
+        let value = Value::attribute(value)?;
         match self.attributes.iter_mut().find(|(k, _)| *k == wire) {
-            Some((_, existing)) => *existing = text,
-            None => self.attributes.push((wire, text)),
+            Some((_, existing)) => *existing = value,
+            None => self.attributes.push((wire, value)),
         }
         Ok(())
     }
@@ -101,6 +162,33 @@ struct Writable<'a, 'py> {
     py: Python<'py>,
     node: &'a TwiML,
     depth: usize,
+    /// The opening text when it is held as an object, read now.
+    late_text: Option<String>,
+    /// The values of attributes held as objects, read now, in order.
+    late_attributes: Vec<String>,
+}
+
+impl<'a, 'py> Writable<'a, 'py> {
+    /// Reads the values held as objects, as the library does when it writes the node.
+    fn new(py: Python<'py>, node: &'a TwiML, depth: usize) -> PyResult<Self> {
+        let mut late_attributes = Vec::new();
+        for (_, value) in &node.attributes {
+            if let Value::Object(object) = value {
+                late_attributes.push(object.bind(py).str()?.to_cow()?.into_owned());
+            }
+        }
+        let late_text = match &node.value {
+            Some(Value::Object(object)) => element_text(object.bind(py))?,
+            _ => None,
+        };
+        Ok(Self {
+            py,
+            node,
+            depth,
+            late_text,
+            late_attributes,
+        })
+    }
 }
 
 impl Node for Writable<'_, '_> {
@@ -111,14 +199,20 @@ impl Node for Writable<'_, '_> {
     }
 
     fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.node
-            .attributes
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
+        let mut late = self.late_attributes.iter();
+        self.node.attributes.iter().map(move |(name, value)| {
+            let text = value
+                .known_text()
+                .or_else(|| late.next().map(String::as_str));
+            (name.as_str(), text.unwrap_or_default())
+        })
     }
 
     fn text(&self) -> Option<&str> {
-        self.node.value.as_deref()
+        match &self.node.value {
+            Some(value) => value.known_text().or(self.late_text.as_deref()),
+            None => None,
+        }
     }
 
     fn child_count(&self) -> usize {
@@ -142,14 +236,7 @@ impl Node for Writable<'_, '_> {
             ));
         }
         let child = child.bind(self.py).try_borrow()?;
-        crate::twiml::write(
-            &Writable {
-                py: self.py,
-                node: &child,
-                depth: self.depth + 1,
-            },
-            out,
-        )
+        crate::twiml::write(&Writable::new(self.py, &child, self.depth + 1)?, out)
     }
 }
 
@@ -321,7 +408,7 @@ impl TwiML {
                 "{class}() missing 1 required positional argument: '{parameter}'"
             )));
         }
-        self.value = value_text(value.as_ref())?;
+        self.value = text_value(value.as_ref())?;
         Ok(())
     }
 
@@ -334,7 +421,7 @@ impl TwiML {
     ) -> PyResult<()> {
         self.name = name;
         self.class.clear();
-        self.value = value_text(value)?;
+        self.value = text_value(value)?;
         self.set_keywords(kwargs)
     }
 
@@ -357,7 +444,7 @@ impl TwiML {
             let mut node = child.try_borrow_mut()?;
             node.class = method.class.to_owned();
             node.name = method.element.to_owned();
-            node.value = value_text(value.as_ref())?;
+            node.value = text_value(value.as_ref())?;
             for (keyword, item) in &keywords {
                 node.set_attribute(keyword, item)?;
             }
@@ -412,12 +499,7 @@ impl TwiML {
             if declaration {
                 out.push_str(XML_DECLARATION);
             }
-            let root = Writable {
-                py,
-                node: self,
-                depth: 0,
-            };
-            crate::twiml::write(&root, out)?;
+            crate::twiml::write(&Writable::new(py, self, 0)?, out)?;
             Ok(PyString::new(py, out))
         };
         BUFFER.with(|buffer| match buffer.try_borrow_mut() {
@@ -447,12 +529,24 @@ impl TwiML {
         false
     }
 
-    /// The attributes as they will be written.
+    /// The element's text as given (`None`: no text).
+    #[getter]
+    fn value<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.value.as_ref().map(|value| value.object(py))
+    }
+
+    #[setter]
+    fn set_value(&mut self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.value = text_value(value)?;
+        Ok(())
+    }
+
+    /// The attributes by wire name, as given.
     #[getter]
     fn attrs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
         for (name, value) in &self.attributes {
-            dict.set_item(name, value)?;
+            dict.set_item(name, value.object(py))?;
         }
         Ok(dict)
     }

@@ -9,8 +9,9 @@ from typing_extensions import Self, TypeAlias, disjoint_base
 
 from projectx_twilio import TwiMLException as TwiMLException
 
-# An element's text. A dict is written as JSON; anything else as str(value).
-_Text: TypeAlias = str | int | float | dict[str, Any]
+# An element's text, read when the document is written: a dict is written as JSON; other
+# values that are not str cannot be written (TypeError from to_xml), unless falsy (no text).
+_Text: TypeAlias = str | dict[str, Any]
 # An attribute. None leaves it out, a bool is written true/false, anything else as str(value).
 _Attr: TypeAlias = str | int | float | None
 
@@ -22,12 +23,12 @@ class TwiML:
 
     name: str
     """The element written (``Response``, ``Say``, ``say-as``, ...)."""
-    value: str | None
-    """The element's text, as written."""
+    value: Any
+    """The element's text as given (written when truthy)."""
     def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
     @property
-    def attrs(self) -> dict[str, str]:
-        """The attributes as they will be written (a copy)."""
+    def attrs(self) -> dict[str, Any]:
+        """The attributes by wire name, as given (a copy)."""
     @property
     def verbs(self) -> list[TwiML | str]:
         """The nodes and strings added, in order (a copy)."""
