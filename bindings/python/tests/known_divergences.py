@@ -7,7 +7,6 @@ fails the run, so this list shrinks as they are fixed). Loaded with `pytest -p k
 import pytest
 
 KNOWN = {
-    'test_twiml_differential.py::test_xml_method_exists': "the library's internals (xml(), mutable attrs/verbs lists) are not offered",
     'test_twiml_differential.py::test_handwritten_document[keyword_collision_declared_vs_extra_keyword_after]': 'keyword-name corner cases (non-ASCII title case, only underscores, a declared keyword repeated in **kwargs)',
     'test_twiml_differential.py::test_handwritten_document[control_characters_in_text]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
     'test_twiml_differential.py::test_handwritten_document[control_characters_in_attribute]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
@@ -18,11 +17,8 @@ KNOWN = {
     'test_twiml_differential.py::test_handwritten_document[keyword_only_underscores]': 'keyword-name corner cases (non-ASCII title case, only underscores, a declared keyword repeated in **kwargs)',
     'test_twiml_differential.py::test_handwritten_document[generic_node_clark_notation]': "ElementTree's {namespace}name (Clark notation) is not expanded",
     'test_twiml_differential.py::test_handwritten_document[attribute_clark_notation]': "ElementTree's {namespace}name (Clark notation) is not expanded",
-    'test_twiml_differential.py::test_handwritten_document[custom_verb_subclassing_twiml]': 'known divergence',
-    'test_twiml_differential.py::test_handwritten_document[twiml_base_class_directly]': 'known divergence',
     'test_twiml_differential.py::test_handwritten_document[attrs_dict_is_live]': 'known divergence',
     'test_twiml_differential.py::test_handwritten_document[verbs_list_is_live]': 'known divergence',
-    'test_twiml_differential.py::test_handwritten_document[deepcopy_of_a_document]': 'known divergence',
     "test_validator_differential.py::test_edge_url[None-'https://mycompany.com/p?#frag']": "malformed or unusual URLs (empty ? or #, ';' parameters, no scheme, whitespace, control characters): urlparse's normalisation is not replicated",
     "test_validator_differential.py::test_edge_url[None-'https://mycompany.com/p#a?']": "malformed or unusual URLs (empty ? or #, ';' parameters, no scheme, whitespace, control characters): urlparse's normalisation is not replicated",
     "test_validator_differential.py::test_edge_url[None-'https://mycompany.com/p??']": "malformed or unusual URLs (empty ? or #, ';' parameters, no scheme, whitespace, control characters): urlparse's normalisation is not replicated",

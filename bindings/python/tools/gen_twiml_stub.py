@@ -55,6 +55,7 @@ HEADER = '''\
 """The TwiML classes: the official library's ``twilio.twiml.voice_response``, call for call."""
 
 from types import TracebackType
+from xml.etree.ElementTree import Element
 from typing import Any, Literal, TypeVar
 
 from typing_extensions import Self, TypeAlias, disjoint_base
@@ -78,6 +79,8 @@ class TwiML:
     value: Any
     """The element's text as given (written when truthy)."""
     def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(self, **kwargs: Any) -> None:
+        """An element named after the class, with the keywords as attributes."""
     @property
     def attrs(self) -> dict[str, Any]:
         """The attributes by wire name, as given (a copy)."""
@@ -95,6 +98,9 @@ class TwiML:
         """Adds any element (``amazon:effect``, ...) and returns it."""
     def to_xml(self, xml_declaration: bool = True) -> str:
         """The document as the official library writes it, byte for byte."""
+    def xml(self) -> Element:
+        """The ElementTree element that the library's ``xml()`` makes and ``to_xml()`` writes."""
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self: ...
     def __str__(self) -> str: ...
     def __enter__(self) -> Self: ...
     def __exit__(

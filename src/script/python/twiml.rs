@@ -353,6 +353,19 @@ impl TwiML {
         Self::default()
     }
 
+    /// `TwiML(**kwargs)`, for elements the library does not know (subclasses set `name`): an
+    /// empty element named after the class, with the keywords as attributes.
+    #[pyo3(signature = (**kwargs))]
+    fn __init__(slf: &Bound<'_, Self>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        let name = slf.get_type().name()?.to_cow()?.into_owned();
+        let mut node = slf.try_borrow_mut()?;
+        *node = TwiML {
+            name,
+            ..TwiML::default()
+        };
+        node.set_keywords(kwargs)
+    }
+
     /// The constructor of library class `class`: `Say("Hi", voice="alice")`, `Gather(...)`.
     fn _init(
         &mut self,
@@ -563,6 +576,117 @@ impl TwiML {
             })
             .collect();
         PyList::new(py, items)
+    }
+
+    /// The ElementTree element that the library's `xml()` makes and `to_xml()` writes.
+    fn xml<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let element = py.import("xml.etree.ElementTree")?.getattr("Element")?;
+        self.tree(&element, 0)
+    }
+
+    fn __deepcopy__<'py>(
+        slf: &Bound<'py, Self>,
+        memo: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let class = slf.get_type();
+        let copy = class.call_method1("__new__", (&class,))?;
+        // Registered first, so that a node nested inside itself is copied once.
+        memo.set_item(slf.as_ptr() as usize, &copy)?;
+        let deepcopy = py.import("copy")?.getattr("deepcopy")?;
+        let copy_value = |value: &Value| -> PyResult<Value> {
+            Ok(match value {
+                Value::Str(text) => Value::Str(text.clone()),
+                Value::Rendered { text, object } => Value::Rendered {
+                    text: text.clone(),
+                    object: object.clone_ref(py),
+                },
+                Value::Object(object) => Value::Object(deepcopy.call1((object, memo))?.unbind()),
+            })
+        };
+        let copied = {
+            let node = slf.try_borrow()?;
+            let mut verbs = Vec::with_capacity(node.verbs.len());
+            for verb in &node.verbs {
+                verbs.push(match verb {
+                    Verb::Node(child) => Verb::Node(
+                        deepcopy
+                            .call1((child, memo))?
+                            .cast_into::<TwiML>()?
+                            .unbind(),
+                    ),
+                    Verb::Text(text) => Verb::Text(text.clone()),
+                });
+            }
+            TwiML {
+                name: node.name.clone(),
+                class: node.class.clone(),
+                value: node.value.as_ref().map(copy_value).transpose()?,
+                attributes: node
+                    .attributes
+                    .iter()
+                    .map(|(name, value)| Ok((name.clone(), copy_value(value)?)))
+                    .collect::<PyResult<_>>()?,
+                verbs,
+            }
+        };
+        *copy.cast::<TwiML>()?.try_borrow_mut()? = copied;
+        // What Python subclasses keep in the instance dictionary.
+        if let Ok(dict) = slf.getattr("__dict__") {
+            let dict = deepcopy.call1((dict, memo))?;
+            copy.getattr("__dict__")?.call_method1("update", (dict,))?;
+        }
+        Ok(copy)
+    }
+}
+
+impl TwiML {
+    /// [`TwiML::xml`] of this node, `depth` levels down the document.
+    fn tree<'py>(&self, element: &Bound<'py, PyAny>, depth: usize) -> PyResult<Bound<'py, PyAny>> {
+        let py = element.py();
+        if depth > MAX_DEPTH {
+            return Err(PyRecursionError::new_err(
+                "the TwiML document nests an element inside itself",
+            ));
+        }
+        let tree = element.call1((&self.name,))?;
+        let mut attributes: Vec<&(String, Value)> = self.attributes.iter().collect();
+        attributes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (name, value) in attributes {
+            let text = match value.known_text() {
+                Some(text) => PyString::new(py, text),
+                None => value.object(py).str()?,
+            };
+            tree.call_method1("set", (name, text))?;
+        }
+        match &self.value {
+            Some(Value::Object(object)) if object.bind(py).is_truthy()? => {
+                let object = object.bind(py);
+                if object.cast::<PyDict>().is_ok() {
+                    let json = py.import("json")?.call_method1("dumps", (object,))?;
+                    tree.setattr("text", json)?;
+                } else {
+                    tree.setattr("text", object)?;
+                }
+            }
+            Some(value) if value.known_text().is_some_and(|text| !text.is_empty()) => {
+                tree.setattr("text", value.object(py))?;
+            }
+            _ => {}
+        }
+        let mut last_child: Option<Bound<'py, PyAny>> = None;
+        for verb in &self.verbs {
+            match (verb, &last_child) {
+                (Verb::Text(text), Some(child)) => child.setattr("tail", text)?,
+                (Verb::Text(text), None) => tree.setattr("text", text)?,
+                (Verb::Node(node), _) => {
+                    let child = node.bind(py).try_borrow()?.tree(element, depth + 1)?;
+                    tree.call_method1("append", (&child,))?;
+                    last_child = Some(child);
+                }
+            }
+        }
+        Ok(tree)
     }
 }
 
