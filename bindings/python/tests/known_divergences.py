@@ -7,14 +7,12 @@ fails the run, so this list shrinks as they are fixed). Loaded with `pytest -p k
 import pytest
 
 KNOWN = {
-    'test_twiml_differential.py::test_handwritten_document[keyword_collision_declared_vs_extra_keyword_after]': 'keyword-name corner cases (non-ASCII title case, only underscores, a declared keyword repeated in **kwargs)',
     'test_twiml_differential.py::test_handwritten_document[control_characters_in_text]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
     'test_twiml_differential.py::test_handwritten_document[control_characters_in_attribute]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
     'test_twiml_differential.py::test_handwritten_document[noncharacters_in_text]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
     'test_twiml_differential.py::test_handwritten_document[lone_surrogate_in_text]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
     'test_twiml_differential.py::test_handwritten_document[lone_surrogate_in_attribute]': 'characters XML cannot carry: ElementTree writes them through, the native writer does not',
     'test_twiml_differential.py::test_handwritten_document[keyword_title_case_of_non_ascii]': 'keyword-name corner cases (non-ASCII title case, only underscores, a declared keyword repeated in **kwargs)',
-    'test_twiml_differential.py::test_handwritten_document[keyword_only_underscores]': 'keyword-name corner cases (non-ASCII title case, only underscores, a declared keyword repeated in **kwargs)',
     'test_twiml_differential.py::test_handwritten_document[generic_node_clark_notation]': "ElementTree's {namespace}name (Clark notation) is not expanded",
     'test_twiml_differential.py::test_handwritten_document[attribute_clark_notation]': "ElementTree's {namespace}name (Clark notation) is not expanded",
     'test_twiml_differential.py::test_handwritten_document[attrs_dict_is_live]': 'known divergence',

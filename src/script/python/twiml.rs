@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use pyo3::exceptions::{PyAttributeError, PyRecursionError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyIndexError, PyRecursionError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
@@ -139,6 +139,10 @@ impl TwiML {
             return Ok(());
         }
         let wire = wire_name(keyword).into_owned();
+        if wire.is_empty() && keyword.contains('_') {
+            // The library's lower_camel("_") indexes the empty name it made.
+            return Err(PyIndexError::new_err("string index out of range"));
+        }
         let value = Value::attribute(value)?;
         match self.attributes.iter_mut().find(|(k, _)| *k == wire) {
             Some((_, existing)) => *existing = value,
@@ -336,6 +340,14 @@ fn bind_arguments<'py>(
         }
         None => None,
     };
+    // The library's method passes its declared keywords on in declaration order, then
+    // `**kwargs`: when two name one attribute, an extra keyword wins over a declared one.
+    bound.sort_by_key(|(name, _)| {
+        names
+            .iter()
+            .position(|declared| declared == name)
+            .unwrap_or(usize::MAX)
+    });
     Ok((value, bound))
 }
 
