@@ -45,7 +45,7 @@ pub fn write<N: Node + ?Sized>(node: &N, out: &mut String) -> Result<(), N::Erro
             .find(|&i| node.child_text(i).is_none())
             .unwrap_or(count)
     };
-    // The last of the texts in `range` (ElementTree keeps only the last one set), if not empty.
+    // The last of the texts in `range`: ElementTree keeps only the last one set.
     let last_text = |range: std::ops::Range<usize>| range.rev().find_map(|i| node.child_text(i));
     let mut element = next_element(0);
     let lead = last_text(0..element)
@@ -219,6 +219,93 @@ pub fn escape_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A tree that keeps its attributes in the order given.
+    struct Plain {
+        attributes: Vec<(String, String)>,
+        children: Vec<Result<Plain, &'static str>>,
+    }
+
+    impl Node for Plain {
+        type Error = std::convert::Infallible;
+
+        fn name(&self) -> &str {
+            "e"
+        }
+
+        fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
+            self.attributes
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+        }
+
+        fn text(&self) -> Option<&str> {
+            None
+        }
+
+        fn child_count(&self) -> usize {
+            self.children.len()
+        }
+
+        fn child_text(&self, index: usize) -> Option<&str> {
+            self.children[index].as_ref().err().copied()
+        }
+
+        fn write_child(&self, index: usize, out: &mut String) -> Result<(), Self::Error> {
+            match &self.children[index] {
+                Ok(child) => write(child, out),
+                Err(_) => Ok(()),
+            }
+        }
+    }
+
+    fn plain(attributes: &[&str]) -> Plain {
+        Plain {
+            attributes: attributes
+                .iter()
+                .map(|name| ((*name).to_owned(), name.to_uppercase()))
+                .collect(),
+            children: Vec::new(),
+        }
+    }
+
+    fn written(node: &Plain) -> String {
+        let mut out = String::new();
+        let Ok(()) = write(node, &mut out);
+        out
+    }
+
+    #[test]
+    fn attributes_given_in_any_order_are_written_sorted() {
+        assert_eq!(
+            written(&plain(&["b", "a", "c"])),
+            "<e a=\"A\" b=\"B\" c=\"C\" />"
+        );
+        // More than are sorted on the stack.
+        let many = ["k", "j", "i", "h", "g", "f", "e", "d", "c", "b", "a"];
+        let expected: String = many
+            .iter()
+            .rev()
+            .map(|n| format!(" {n}=\"{}\"", n.to_uppercase()))
+            .collect();
+        assert_eq!(written(&plain(&many)), format!("<e{expected} />"));
+    }
+
+    #[test]
+    fn texts_keep_the_last_before_and_after_each_child() {
+        let mut node = plain(&[]);
+        node.children = vec![
+            Err("dropped"),
+            Err("lead"),
+            Ok(plain(&["x"])),
+            Err("dropped"),
+            Err("tail"),
+            Ok(plain(&[])),
+            Err("not written"),
+            Err(""),
+        ];
+        assert_eq!(written(&node), "<e>lead<e x=\"X\" />tail<e /></e>");
+    }
 
     /// The obvious character-by-character escaping, to check the word-at-a-time one against.
     fn naive(text: &str, attribute: bool) -> String {
