@@ -43,6 +43,9 @@ pub struct TwiML {
     /// Wire name → value, in the order given; sorted when written, as the library does.
     attributes: Vec<(String, Value)>,
     verbs: Vec<Verb>,
+    /// Whether a value has been held as an object, to be read when written; while false,
+    /// writing does not look for them.
+    holds_objects: bool,
 }
 
 /// A text or attribute value as the library keeps it: the object given, turned into text when
@@ -144,11 +147,17 @@ impl TwiML {
             return Err(PyIndexError::new_err("string index out of range"));
         }
         let value = Value::attribute(value)?;
+        self.holds_objects |= matches!(value, Value::Object(_));
         match self.attributes.iter_mut().find(|(k, _)| *k == wire) {
             Some((_, existing)) => *existing = value,
             None => self.attributes.push((wire, value)),
         }
         Ok(())
+    }
+
+    fn set_text(&mut self, value: Option<Value>) {
+        self.holds_objects |= matches!(value, Some(Value::Object(_)));
+        self.value = value;
     }
 
     fn set_keywords(&mut self, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
@@ -166,31 +175,41 @@ struct Writable<'a, 'py> {
     py: Python<'py>,
     node: &'a TwiML,
     depth: usize,
-    /// The opening text when it is held as an object, read now.
-    late_text: Option<String>,
-    /// The values of attributes held as objects, read now, in order.
-    late_attributes: Vec<String>,
+    /// The values held as objects, read now.
+    late: Option<Box<Late>>,
+}
+
+/// The text of values held as objects, read when the node is written.
+struct Late {
+    /// The opening text.
+    text: Option<String>,
+    /// The attributes held as objects, in order.
+    attributes: Vec<String>,
 }
 
 impl<'a, 'py> Writable<'a, 'py> {
     /// Reads the values held as objects, as the library does when it writes the node.
     fn new(py: Python<'py>, node: &'a TwiML, depth: usize) -> PyResult<Self> {
-        let mut late_attributes = Vec::new();
-        for (_, value) in &node.attributes {
-            if let Value::Object(object) = value {
-                late_attributes.push(object.bind(py).str()?.to_cow()?.into_owned());
+        let late = if node.holds_objects {
+            let mut attributes = Vec::new();
+            for (_, value) in &node.attributes {
+                if let Value::Object(object) = value {
+                    attributes.push(object.bind(py).str()?.to_cow()?.into_owned());
+                }
             }
-        }
-        let late_text = match &node.value {
-            Some(Value::Object(object)) => element_text(object.bind(py))?,
-            _ => None,
+            let text = match &node.value {
+                Some(Value::Object(object)) => element_text(object.bind(py))?,
+                _ => None,
+            };
+            Some(Box::new(Late { text, attributes }))
+        } else {
+            None
         };
         Ok(Self {
             py,
             node,
             depth,
-            late_text,
-            late_attributes,
+            late,
         })
     }
 }
@@ -203,7 +222,11 @@ impl Node for Writable<'_, '_> {
     }
 
     fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
-        let mut late = self.late_attributes.iter();
+        let mut late = self
+            .late
+            .as_ref()
+            .map_or(&[][..], |late| &late.attributes)
+            .iter();
         self.node.attributes.iter().map(move |(name, value)| {
             let text = value
                 .known_text()
@@ -214,7 +237,9 @@ impl Node for Writable<'_, '_> {
 
     fn text(&self) -> Option<&str> {
         match &self.node.value {
-            Some(value) => value.known_text().or(self.late_text.as_deref()),
+            Some(value) => value
+                .known_text()
+                .or_else(|| self.late.as_ref()?.text.as_deref()),
             None => None,
         }
     }
@@ -433,7 +458,7 @@ impl TwiML {
                 "{class}() missing 1 required positional argument: '{parameter}'"
             )));
         }
-        self.value = text_value(value.as_ref())?;
+        self.set_text(text_value(value.as_ref())?);
         Ok(())
     }
 
@@ -446,7 +471,7 @@ impl TwiML {
     ) -> PyResult<()> {
         self.name = name;
         self.class.clear();
-        self.value = text_value(value)?;
+        self.set_text(text_value(value)?);
         self.set_keywords(kwargs)
     }
 
@@ -469,7 +494,7 @@ impl TwiML {
             let mut node = child.try_borrow_mut()?;
             node.class = method.class.to_owned();
             node.name = method.element.to_owned();
-            node.value = text_value(value.as_ref())?;
+            node.set_text(text_value(value.as_ref())?);
             for (keyword, item) in &keywords {
                 node.set_attribute(keyword, item)?;
             }
@@ -562,7 +587,7 @@ impl TwiML {
 
     #[setter]
     fn set_value(&mut self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.value = text_value(value)?;
+        self.set_text(text_value(value)?);
         Ok(())
     }
 
@@ -640,6 +665,7 @@ impl TwiML {
                     .map(|(name, value)| Ok((name.clone(), copy_value(value)?)))
                     .collect::<PyResult<_>>()?,
                 verbs,
+                holds_objects: node.holds_objects,
             }
         };
         *copy.cast::<TwiML>()?.try_borrow_mut()? = copied;
