@@ -189,21 +189,11 @@ struct Late {
 
 impl<'a, 'py> Writable<'a, 'py> {
     /// Reads the values held as objects, as the library does when it writes the node.
+    #[inline]
     fn new(py: Python<'py>, node: &'a TwiML, depth: usize) -> PyResult<Self> {
-        let late = if node.holds_objects {
-            let mut attributes = Vec::new();
-            for (_, value) in &node.attributes {
-                if let Value::Object(object) = value {
-                    attributes.push(object.bind(py).str()?.to_cow()?.into_owned());
-                }
-            }
-            let text = match &node.value {
-                Some(Value::Object(object)) => element_text(object.bind(py))?,
-                _ => None,
-            };
-            Some(Box::new(Late { text, attributes }))
-        } else {
-            None
+        let late = match node.holds_objects {
+            true => Some(Late::read(py, node)?),
+            false => None,
         };
         Ok(Self {
             py,
@@ -211,6 +201,23 @@ impl<'a, 'py> Writable<'a, 'py> {
             depth,
             late,
         })
+    }
+}
+
+impl Late {
+    #[inline(never)]
+    fn read(py: Python<'_>, node: &TwiML) -> PyResult<Box<Self>> {
+        let mut attributes = Vec::new();
+        for (_, value) in &node.attributes {
+            if let Value::Object(object) = value {
+                attributes.push(object.bind(py).str()?.to_cow()?.into_owned());
+            }
+        }
+        let text = match &node.value {
+            Some(Value::Object(object)) => element_text(object.bind(py))?,
+            _ => None,
+        };
+        Ok(Box::new(Late { text, attributes }))
     }
 }
 
