@@ -1,14 +1,11 @@
-//! The TwiML tree and its writer. The bytes match what Twilio's official Python library
-//! (`VoiceResponse.to_xml()`, which uses ElementTree) writes for the same tree:
-//! attributes sorted by name, `<Name />` for empty elements, text escaping `&`, `<` and `>`,
-//! attribute values also `"`, newline, carriage return and tab.
+//! The TwiML tree, written by [`super::writer`] as Twilio's official Python library writes it.
 
 use std::borrow::Cow;
+use std::convert::Infallible;
 
 use compact_str::{CompactString, ToCompactString};
 
-/// The declaration the official library puts in front, with no newline after it.
-pub const XML_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+use super::writer::{self, Node, XML_DECLARATION};
 
 /// A TwiML or SSML element.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -254,49 +251,43 @@ impl Element {
             .sum::<usize>()
     }
 
-    /// Writes the element as ElementTree does, including its quirks: text given through
-    /// `nest("text")` before any child element replaces the opening text, and consecutive texts
-    /// after a child keep only the last. Empty strings count as no text (`if self.value`).
+    /// Writes the element as the official library does (see [`writer::write`]).
     pub fn write(&self, out: &mut String) {
-        out.push('<');
-        out.push_str(&self.name);
-        for (name, value) in &self.attributes {
-            out.push(' ');
-            out.push_str(name);
-            out.push_str("=\"");
-            escape_into(out, value, true);
-            out.push('"');
+        let Ok(()) = writer::write(self, out);
+    }
+}
+
+impl Node for Element {
+    type Error = Infallible;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
+        Element::attributes(self)
+    }
+
+    fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    fn child_count(&self) -> usize {
+        self.children.len()
+    }
+
+    fn child_text(&self, index: usize) -> Option<&str> {
+        match &self.children[index] {
+            Child::Text(text) => Some(text),
+            Child::Element(_) => None,
         }
-        let first_element = self
-            .children
-            .iter()
-            .position(|c| matches!(c, Child::Element(_)))
-            .unwrap_or(self.children.len());
-        let lead = last_text(&self.children[..first_element]).or(self.text.as_deref());
-        let lead = lead.filter(|t| !t.is_empty());
-        if lead.is_none() && first_element == self.children.len() {
-            out.push_str(" />");
-            return;
+    }
+
+    fn write_child(&self, index: usize, out: &mut String) -> Result<(), Infallible> {
+        match &self.children[index] {
+            Child::Element(element) => writer::write(element, out),
+            Child::Text(_) => Ok(()),
         }
-        out.push('>');
-        if let Some(text) = lead {
-            escape_into(out, text, false);
-        }
-        let mut rest = &self.children[first_element..];
-        while let Some((Child::Element(element), after)) = rest.split_first() {
-            element.write(out);
-            let next = after
-                .iter()
-                .position(|c| matches!(c, Child::Element(_)))
-                .unwrap_or(after.len());
-            if let Some(tail) = last_text(&after[..next]).filter(|t| !t.is_empty()) {
-                escape_into(out, tail, false);
-            }
-            rest = &after[next..];
-        }
-        out.push_str("</");
-        out.push_str(&self.name);
-        out.push('>');
     }
 }
 
@@ -350,120 +341,6 @@ fn intern(name: Cow<'static, str>) -> Cow<'static, str> {
         },
         borrowed => borrowed,
     }
-}
-
-/// The last text among `children` (ElementTree keeps only the last one set).
-fn last_text(children: &[Child]) -> Option<&str> {
-    children.iter().rev().find_map(|c| match c {
-        Child::Text(t) => Some(t.as_str()),
-        Child::Element(_) => None,
-    })
-}
-
-/// Escapes as ElementTree does. Characters XML 1.0 forbids (most control characters) are
-/// dropped, so every document stays well-formed; ElementTree would write them and produce
-/// XML that Twilio cannot parse.
-fn escape_into(out: &mut String, text: &str, attribute: bool) {
-    let special = if attribute {
-        &ATTRIBUTE_SPECIAL
-    } else {
-        &TEXT_SPECIAL
-    };
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    loop {
-        // Most text has nothing to escape: skip eight ordinary bytes at a time, then byte by byte.
-        while i + 8 <= bytes.len() && !chunk_may_be_special(&bytes[i..i + 8], attribute) {
-            i += 8;
-        }
-        while i < bytes.len() && !special[usize::from(bytes[i])] {
-            i += 1;
-        }
-        if i == bytes.len() {
-            break;
-        }
-        let (replacement, width) = match bytes[i] {
-            b'&' => ("&amp;", 1),
-            b'<' => ("&lt;", 1),
-            b'>' => ("&gt;", 1),
-            b'"' => ("&quot;", 1),
-            b'\n' => ("&#10;", 1),
-            b'\r' => ("&#13;", 1),
-            b'\t' => ("&#09;", 1),
-            // U+FFFE and U+FFFF (EF BF BE/BF) are not XML characters: dropped.
-            0xEF if bytes.get(i + 1) == Some(&0xBF)
-                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
-            {
-                ("", 3)
-            }
-            0xEF => {
-                i += 1;
-                continue;
-            }
-            // Other control characters are not XML characters either.
-            _ => ("", 1),
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(replacement);
-        i += width;
-        start = i;
-    }
-    out.push_str(&text[start..]);
-}
-
-/// True when any of eight bytes may need escaping (a control byte, `&`, `<`, `>`, the lead byte
-/// of U+FFFE/U+FFFF, or in attributes `"`), by word-at-a-time bit arithmetic; false positives
-/// only send the chunk to the byte-by-byte check.
-fn chunk_may_be_special(chunk: &[u8], attribute: bool) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let word = chunk.try_into().map(u64::from_le_bytes).unwrap_or(u64::MAX);
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let equal = |b: u8| has_zero(word ^ (ONES * u64::from(b)));
-    // Bytes below 0x20: subtracting 0x20 borrows into the high bit of those (and only those,
-    // among bytes whose high bit was clear).
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-    let mut found = below_space | equal(b'&') | equal(b'<') | equal(b'>') | equal(0xEF);
-    if attribute {
-        found |= equal(b'"');
-    }
-    found != 0
-}
-
-/// Bytes that need attention in element text: markup, control characters other than tab,
-/// newline and carriage return, and the lead byte of U+FFFE/U+FFFF.
-static TEXT_SPECIAL: [bool; 256] = special_bytes(false);
-/// As [`TEXT_SPECIAL`], plus the quote and the whitespace ElementTree escapes in attributes.
-static ATTRIBUTE_SPECIAL: [bool; 256] = special_bytes(true);
-
-const fn special_bytes(attribute: bool) -> [bool; 256] {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = !matches!(b as u8, b'\t' | b'\n' | b'\r') || attribute;
-        b += 1;
-    }
-    table[b'&' as usize] = true;
-    table[b'<' as usize] = true;
-    table[b'>' as usize] = true;
-    table[0xEF] = true;
-    if attribute {
-        table[b'"' as usize] = true;
-    }
-    table
-}
-
-/// XML 1.0's `Char` production.
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
-}
-
-/// Writes `text` escaped for element content.
-pub fn escape_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text, false);
-    out
 }
 
 /// `snake_case` keyword → wire attribute name, as the official library maps it.
@@ -539,49 +416,6 @@ mod tests {
             e.to_xml_fragment(),
             "<Parameter value=\"a &quot;b&quot; &lt;c&gt; &amp; d&#10;&#09;e\">it's \"fine\" &amp; &lt;ok&gt;</Parameter>"
         );
-    }
-
-    /// The obvious character-by-character escaping, to check the word-at-a-time one against.
-    fn naive(text: &str, attribute: bool) -> String {
-        let mut out = String::new();
-        for c in text.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' if attribute => out.push_str("&quot;"),
-                '\n' if attribute => out.push_str("&#10;"),
-                '\r' if attribute => out.push_str("&#13;"),
-                '\t' if attribute => out.push_str("&#09;"),
-                c if is_xml_char(c) => out.push(c),
-                _ => {}
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn fast_escaping_matches_the_obvious_one_at_every_offset() {
-        let specials = [
-            '&', '<', '>', '"', '\n', '\r', '\t', '\u{0}', '\u{1f}', '\u{7f}', 'é', '中',
-            '\u{FFFE}', '\u{FFFF}', '\u{FFFD}', '\u{EFFF}', '😀', ' ',
-        ];
-        for special in specials {
-            for before in 0..17 {
-                for after in [0, 1, 7, 8, 9] {
-                    let text = format!("{}{special}{}", "a".repeat(before), "b".repeat(after));
-                    for attribute in [false, true] {
-                        let mut fast = String::new();
-                        escape_into(&mut fast, &text, attribute);
-                        assert_eq!(
-                            fast,
-                            naive(&text, attribute),
-                            "{text:?} attribute={attribute}"
-                        );
-                    }
-                }
-            }
-        }
     }
 
     #[test]

@@ -3,14 +3,16 @@
 """The TwiML classes: the official library's ``twilio.twiml.voice_response``, call for call."""
 
 from types import TracebackType
+from xml.etree.ElementTree import Element
 from typing import Any, Literal, TypeVar
 
 from typing_extensions import Self, TypeAlias, disjoint_base
 
 from projectx_twilio import TwiMLException as TwiMLException
 
-# An element's text. A dict is written as JSON; anything else as str(value).
-_Text: TypeAlias = str | int | float | dict[str, Any]
+# An element's text, read when the document is written: a dict is written as JSON; other
+# values that are not str cannot be written (TypeError from to_xml), unless falsy (no text).
+_Text: TypeAlias = str | dict[str, Any]
 # An attribute. None leaves it out, a bool is written true/false, anything else as str(value).
 _Attr: TypeAlias = str | int | float | None
 
@@ -22,12 +24,14 @@ class TwiML:
 
     name: str
     """The element written (``Response``, ``Say``, ``say-as``, ...)."""
-    value: str | None
-    """The element's text, as written."""
+    value: Any
+    """The element's text as given (written when truthy)."""
     def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(self, **kwargs: Any) -> None:
+        """An element named after the class, with the keywords as attributes."""
     @property
-    def attrs(self) -> dict[str, str]:
-        """The attributes as they will be written (a copy)."""
+    def attrs(self) -> dict[str, Any]:
+        """The attributes by wire name, as given (a copy)."""
     @property
     def verbs(self) -> list[TwiML | str]:
         """The nodes and strings added, in order (a copy)."""
@@ -42,6 +46,9 @@ class TwiML:
         """Adds any element (``amazon:effect``, ...) and returns it."""
     def to_xml(self, xml_declaration: bool = True) -> str:
         """The document as the official library writes it, byte for byte."""
+    def xml(self) -> Element:
+        """The ElementTree element that the library's ``xml()`` makes and ``to_xml()`` writes."""
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self: ...
     def __str__(self) -> str: ...
     def __enter__(self) -> Self: ...
     def __exit__(
