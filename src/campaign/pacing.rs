@@ -78,9 +78,9 @@ impl Pacer {
                 }
                 if recent.len() < self.cap {
                     recent.push_back(now);
-                    // The dial rate against the limit: calls let through in the last second.
+                    // The dial rate is rate(projectx_dials_total) against the limit gauge; a
+                    // gauge of the last window would go stale once dialing stops.
                     metrics::counter!("projectx_dials_total").increment(1);
-                    metrics::gauge!("projectx_dial_rate_cps").set(recent.len() as f64);
                     return;
                 }
                 recent.front().map_or(Duration::ZERO, |oldest| {
