@@ -268,6 +268,10 @@ impl Node for Element {
         Element::attributes(self)
     }
 
+    fn attributes_sorted(&self) -> bool {
+        true // kept sorted as they are set
+    }
+
     fn text(&self) -> Option<&str> {
         self.text.as_deref()
     }

@@ -19,6 +19,12 @@ pub trait Node {
     /// them by name.
     fn attributes(&self) -> impl Iterator<Item = (&str, &str)>;
 
+    /// True when [`attributes`](Node::attributes) already come sorted by name (byte order):
+    /// the writer then writes them as they come.
+    fn attributes_sorted(&self) -> bool {
+        false
+    }
+
     /// The opening text (the official library's `value`).
     fn text(&self) -> Option<&str>;
 
@@ -38,7 +44,13 @@ pub trait Node {
 pub fn write<N: Node + ?Sized>(node: &N, out: &mut String) -> Result<(), N::Error> {
     out.push('<');
     out.push_str(node.name());
-    write_attributes(out, node.attributes());
+    if node.attributes_sorted() {
+        for (name, value) in node.attributes() {
+            write_attribute(out, name, value);
+        }
+    } else {
+        write_attributes(out, node.attributes());
+    }
     let count = node.child_count();
     let next_element = |from: usize| {
         (from..count)
@@ -99,12 +111,16 @@ fn write_attributes<'a>(out: &mut String, attributes: impl Iterator<Item = (&'a 
         sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
     }
     for (name, value) in sorted.iter() {
-        out.push(' ');
-        out.push_str(name);
-        out.push_str("=\"");
-        escape_into(out, value, true);
-        out.push('"');
+        write_attribute(out, name, value);
     }
+}
+
+fn write_attribute(out: &mut String, name: &str, value: &str) {
+    out.push(' ');
+    out.push_str(name);
+    out.push_str("=\"");
+    escape_into(out, value, true);
+    out.push('"');
 }
 
 /// Attributes sorted without a heap allocation; more than most TwiML elements carry.
