@@ -74,12 +74,9 @@ async fn record(call: &CallEvent, store: &dyn Store, api: Option<&dyn TwilioApi>
         return; // refused by Twilio: no call, no charge
     }
     let duration = call.duration.unwrap_or(0);
-    let price = match (call.price, api) {
-        // Status callbacks carry no price; the call resource has it once Twilio has rated it.
-        (None, Some(api)) if duration > 0 && call.campaign.is_none() => {
-            api.fetch_call(&call.sid).await.ok().and_then(|c| c.price)
-        }
-        (price, _) => price,
+    let price = match api {
+        Some(api) if call.campaign.is_none() => price_of(call, api).await,
+        _ => call.price,
     };
     count_call(call, duration);
     if call.campaign.is_none() {
@@ -99,6 +96,17 @@ async fn record(call: &CallEvent, store: &dyn Store, api: Option<&dyn TwilioApi>
     if let Err(e) = store.record_call(&record).await {
         metrics::counter!("projectx_usage_errors_total").increment(1);
         tracing::error!(call_sid = %call.sid, campaign = call.campaign.as_deref().unwrap_or(""), error = %e, "cannot record the call's usage");
+    }
+}
+
+/// What Twilio charged for an ended call. Status callbacks carry no price; the call resource
+/// has it once Twilio has rated the call, so a call with talk time is fetched.
+pub async fn price_of(call: &CallEvent, api: &dyn TwilioApi) -> Option<f64> {
+    match (call.price, call.duration) {
+        (None, Some(seconds)) if seconds > 0 => {
+            api.fetch_call(&call.sid).await.ok().and_then(|c| c.price)
+        }
+        (price, _) => price,
     }
 }
 

@@ -66,15 +66,9 @@ async fn ended(inner: &Arc<Inner>, call: &CallEvent) -> Result<(), StoreError> {
         return Ok(());
     };
     let outcome = Outcome::from_status(&call.status, call.answered_by.as_deref());
-    let price = match (call.price, call.duration, &inner.dialer) {
-        // Status callbacks carry no price; the call resource has it once Twilio has rated it.
-        (None, Some(seconds), Some(dialer)) if seconds > 0 => dialer
-            .api()
-            .fetch_call(&call.sid)
-            .await
-            .ok()
-            .and_then(|c| c.price),
-        (price, _, _) => price,
+    let price = match &inner.dialer {
+        Some(dialer) => crate::usage::price_of(call, dialer.api().as_ref()).await,
+        None => call.price,
     };
     crate::usage::count_cost(call.campaign.as_deref(), call.agent.as_deref(), price);
     let finish = Finish {

@@ -21,6 +21,26 @@ pub const CALLER_HUNG_UP: &str = "the call ended while the flow was waiting for 
 /// Where a flow's answer to one webhook goes.
 pub type Reply = oneshot::Sender<Result<FlowTurn, FlowError>>;
 
+/// Hands one webhook of a flow to a script's worker (as the command `turn` makes) and waits
+/// for the worker's answer; a worker that is gone ends the flow with "the script stopped".
+pub async fn request_turn<C>(
+    sender: tokio::sync::mpsc::Sender<C>,
+    request: FlowRequest,
+    turn: fn(FlowRequest, Reply) -> C,
+) -> Result<FlowTurn, FlowError> {
+    let flow = request.flow.clone();
+    let (reply, answer) = oneshot::channel();
+    let stopped = || FlowError::Failed {
+        flow: flow.clone(),
+        message: "the script stopped".to_owned(),
+    };
+    sender
+        .send(turn(request, reply))
+        .await
+        .map_err(|_| stopped())?;
+    answer.await.map_err(|_| stopped())?
+}
+
 /// A verb the flow cannot perform now; the message names the verb.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

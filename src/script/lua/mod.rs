@@ -174,20 +174,11 @@ impl LoadedScript for LuaScript {
     }
 
     fn flow_turn(&self, request: FlowRequest) -> BoxFuture<'static, Result<FlowTurn, FlowError>> {
-        let sender = self.sender.clone();
-        Box::pin(async move {
-            let flow = request.flow.clone();
-            let (reply, answer) = oneshot::channel();
-            let stopped = || FlowError::Failed {
-                flow: flow.clone(),
-                message: "the script stopped".to_owned(),
-            };
-            sender
-                .send(Command::Turn(request, reply))
-                .await
-                .map_err(|_| stopped())?;
-            answer.await.map_err(|_| stopped())?
-        })
+        Box::pin(crate::script::session::request_turn(
+            self.sender.clone(),
+            request,
+            Command::Turn,
+        ))
     }
 
     fn end_call(&self, sid: &str) {
