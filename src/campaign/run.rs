@@ -393,7 +393,7 @@ async fn dial_until_blocked(
                 break;
             };
             tokio::select! {
-                () = run.pacer.ready() => {}
+                _ = run.pacer.ready() => {}
                 _ = control.changed() => break,
             }
             dial_one(inner, run, dialer, contact, held).await?;
