@@ -20,6 +20,7 @@ fn main() {
     let profile = profile();
     let options = utterance_options();
     let profile_tree = profile_response(&profile, &options).into_element();
+    let profile_recipe = Recipe::of(&profile_tree);
     let documents: Vec<Document> = vec![
         ("ivr_gather_menu", Box::new(ivr_gather_menu)),
         (
@@ -36,7 +37,7 @@ fn main() {
         ),
         (
             "profile_say_20 (tree only)",
-            Box::new(|| rebuild(&profile_tree).to_xml()),
+            Box::new(|| profile_recipe.build().to_xml()),
         ),
     ];
     // Run each once first, so lazily built statics (the voice's patterns) are not counted.

@@ -303,23 +303,64 @@ pub fn profile_response(profile: &VoiceProfile, options: &[SpeakOptions]) -> Voi
     r
 }
 
-/// The same tree built again through the public builder API from a finished one, without
-/// speak(): the Rust counterpart of what the Python side does for profile_say_20.
-pub fn rebuild(e: &Element) -> Element {
-    let mut out = Element::new(e.name().to_owned());
-    for (k, v) in e.attributes() {
-        out.set_attr(k.to_owned(), v);
-    }
-    if let Some(text) = e.text() {
-        out.set_text(text);
-    }
-    for child in e.children() {
-        match child {
-            Child::Element(c) => {
-                out.push(rebuild(c));
-            }
-            Child::Text(t) => out.push_text(t.as_str()),
+/// A finished tree as straight-line builder calls would spell it: every name and string a
+/// literal (`&'static str`). The Python side runs generated straight-line code whose names and
+/// strings are constants, so the Rust side must not pay for owned copies of names either.
+pub struct Recipe {
+    name: &'static str,
+    attrs: Vec<(&'static str, &'static str)>,
+    text: Option<&'static str>,
+    children: Vec<RecipeChild>,
+}
+
+enum RecipeChild {
+    Element(Recipe),
+    Text(&'static str),
+}
+
+/// Leaked once, outside any timing: these strings live as long as the bench, like literals.
+fn literal(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+impl Recipe {
+    pub fn of(e: &Element) -> Self {
+        Self {
+            name: literal(e.name()),
+            attrs: e
+                .attributes()
+                .map(|(k, v)| (literal(k), literal(v)))
+                .collect(),
+            text: e.text().map(literal),
+            children: e
+                .children()
+                .iter()
+                .map(|c| match c {
+                    Child::Element(c) => RecipeChild::Element(Recipe::of(c)),
+                    Child::Text(t) => RecipeChild::Text(literal(t)),
+                })
+                .collect(),
         }
     }
-    out
+
+    /// The tree built again through the public builder API, without speak(): the Rust
+    /// counterpart of what the Python side does for profile_say_20.
+    pub fn build(&self) -> Element {
+        let mut out = Element::new(self.name);
+        for &(k, v) in &self.attrs {
+            out.set_attr(k, v);
+        }
+        if let Some(text) = self.text {
+            out.set_text(text);
+        }
+        for child in &self.children {
+            match child {
+                RecipeChild::Element(c) => {
+                    out.push(c.build());
+                }
+                RecipeChild::Text(t) => out.push_text(*t),
+            }
+        }
+        out
+    }
 }
