@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use super::breaker::Breaker;
 use super::contacts::{self, Problems};
@@ -17,7 +17,9 @@ use super::spec::{CampaignSpec, ContactSource};
 use super::{CallingHours, CampaignSettings, Inner, lock, placing, reconcile};
 use crate::calls::Dialer;
 use crate::events::EventKind;
-use crate::store::{AuditAction, AuditEntry, CampaignState, ContactRecord, Next, StoreError};
+use crate::store::{
+    AuditAction, AuditEntry, CampaignState, ContactRecord, NewAttempt, Next, StoreError,
+};
 
 /// How long a campaign's lease lasts; the runner renews it well before.
 pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
@@ -53,6 +55,9 @@ pub struct Run {
     pub finished: watch::Sender<bool>,
     slots: Arc<Semaphore>,
     pacer: Pacer,
+    /// One reading of both clocks: admission instants become wall-clock times through it, so
+    /// the journal keeps the pacer's exact spacing (a clock read later would add delay).
+    anchor: (tokio::time::Instant, DateTime<Utc>),
     /// CallSid → the permits of a call in progress.
     pub calls: Mutex<HashMap<String, Held>>,
     /// Attempts being placed right now (journaled, answer not back yet).
@@ -81,6 +86,7 @@ impl Run {
             finished: watch::Sender::new(false),
             slots: Arc::new(Semaphore::new(concurrent as usize)),
             pacer: Pacer::new(cps),
+            anchor: (tokio::time::Instant::now(), Utc::now()),
             calls: Mutex::new(HashMap::new()),
             placing: Mutex::new(HashSet::new()),
             breaker: Mutex::new(Breaker::default()),
@@ -112,6 +118,13 @@ impl Run {
     /// The pace: the campaign's `cps`, never above `limits.cps`.
     pub fn cps(&self) -> f64 {
         self.pacer.cps()
+    }
+
+    /// The wall-clock time of `instant`, by the run's anchor.
+    fn wall_time(&self, instant: tokio::time::Instant) -> DateTime<Utc> {
+        let (anchor, wall) = self.anchor;
+        let since = instant.saturating_duration_since(anchor);
+        wall + chrono::Duration::from_std(since).unwrap_or_default()
     }
 
     pub fn in_progress(&self) -> usize {
@@ -384,6 +397,15 @@ async fn dial_until_blocked(
             }
             continue;
         }
+        // The guard and the journal work through the contacts in batches while the pacer
+        // lets the next ones through; the page is finished before the next one is read.
+        let (batches, receiver) = mpsc::unbounded_channel();
+        let dialing = tokio::spawn(dial_batches(
+            inner.clone(),
+            run.clone(),
+            dialer.clone(),
+            receiver,
+        ));
         for contact in due {
             let running = *control.borrow() == Control::Running;
             if !running {
@@ -392,21 +414,26 @@ async fn dial_until_blocked(
             let Some(held) = slots(inner, run, &mut control).await else {
                 break;
             };
-            tokio::select! {
-                _ = run.pacer.ready() => {}
+            let admitted = tokio::select! {
+                at = run.pacer.ready() => run.wall_time(at),
                 _ = control.changed() => break,
+            };
+            if batches.send((contact, held, admitted)).is_err() {
+                break; // the batches stopped on a store error, returned below
             }
-            dial_one(inner, run, dialer, contact, held).await?;
+        }
+        drop(batches);
+        match dialing.await {
+            Ok(result) => result?,
+            Err(panic) => {
+                return Err(StoreError::Database(format!("the dialer failed: {panic}")).into());
+            }
         }
     }
 }
 
 /// A slot of the campaign and one of the account, or None when the campaign stops or pauses.
-async fn slots(
-    inner: &Inner,
-    run: &Run,
-    control: &mut watch::Receiver<Control>,
-) -> Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+async fn slots(inner: &Inner, run: &Run, control: &mut watch::Receiver<Control>) -> Option<Slots> {
     let campaign = tokio::select! {
         permit = run.slots.clone().acquire_owned() => permit.ok()?,
         _ = control.changed() => return None,
@@ -418,24 +445,92 @@ async fn slots(
     Some((campaign, global))
 }
 
-async fn dial_one(
+/// A contact let through by the pacer, with its slots and when it was let through.
+type Admitted = (ContactRecord, Slots, DateTime<Utc>);
+type Slots = (OwnedSemaphorePermit, OwnedSemaphorePermit);
+
+/// The most contacts guarded and journaled together.
+const MAX_BATCH: usize = 256;
+
+/// Takes whatever the pacer has let through since the last batch, so under load one look at
+/// the lists and one journal transaction serve many contacts, and when idle a batch is one.
+async fn dial_batches(
+    inner: Arc<Inner>,
+    run: Arc<Run>,
+    dialer: Dialer,
+    mut admitted: mpsc::UnboundedReceiver<Admitted>,
+) -> Result<(), StoreError> {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while admitted.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        dial_batch(&inner, &run, &dialer, std::mem::take(&mut batch)).await?;
+    }
+    Ok(())
+}
+
+async fn dial_batch(
     inner: &Arc<Inner>,
     run: &Arc<Run>,
     dialer: &Dialer,
-    contact: ContactRecord,
-    (campaign, global): (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    batch: Vec<Admitted>,
 ) -> Result<(), StoreError> {
-    // Checked again here: a call that ended while this one waited for its slot may have
+    // Checked again here: a call that ended while these waited for their slots may have
     // crossed the limit.
     if let Some(reason) = inner.over_budget() {
         run.pause(&reason);
         return Ok(());
     }
     let now = Utc::now();
-    let decision = inner
-        .guard
-        .check(&contact.to, contact.timezone.as_deref(), run.hours, now)
-        .await?;
+    let asked: Vec<(&str, Option<&str>)> = batch
+        .iter()
+        .map(|(contact, _, _)| (contact.to.as_str(), contact.timezone.as_deref()))
+        .collect();
+    let decisions = inner.guard.check_many(&asked, run.hours, now).await?;
+    let mut dials = Vec::with_capacity(batch.len());
+    for ((contact, slots, admitted), decision) in batch.into_iter().zip(decisions) {
+        if decision == Decision::Dial {
+            let request = placing::request(&run.name, &run.spec, &contact);
+            let from = dialer.caller_id(&request).unwrap_or_default();
+            dials.push((contact, slots, request, from, admitted));
+        } else {
+            settle(inner, run, &contact, decision, now).await?;
+        }
+    }
+    let journal: Vec<NewAttempt> = dials
+        .iter()
+        .map(|(contact, _, _, from, at)| NewAttempt {
+            contact,
+            from,
+            at: *at,
+        })
+        .collect();
+    let attempts = inner.store.journal_attempts(&journal).await?;
+    for ((contact, (campaign, global), request, ..), attempt) in dials.into_iter().zip(attempts) {
+        lock(&run.placing).insert(attempt);
+        let held = Held {
+            attempt,
+            _campaign: campaign,
+            _global: global,
+        };
+        tokio::spawn(placing::place(
+            inner.clone(),
+            run.clone(),
+            dialer.clone(),
+            request,
+            contact,
+            held,
+        ));
+    }
+    Ok(())
+}
+
+/// Records a contact the guard did not let through: skipped for good, or deferred.
+async fn settle(
+    inner: &Inner,
+    run: &Run,
+    contact: &ContactRecord,
+    decision: Decision,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let audit = |action, reason: String| AuditEntry {
         at: now,
         campaign: Some(run.name.clone()),
@@ -453,7 +548,7 @@ async fn dial_one(
             inner
                 .store
                 .audit(&audit(AuditAction::Skipped, detail))
-                .await?;
+                .await
         }
         Decision::Defer { until, reason } => {
             inner
@@ -466,30 +561,8 @@ async fn dial_one(
                     AuditAction::Deferred,
                     format!("{reason}; next try {}", until.format("%Y-%m-%d %H:%M UTC")),
                 ))
-                .await?;
+                .await
         }
-        Decision::Dial => {
-            let request = placing::request(&run.name, &run.spec, &contact);
-            let from = dialer.caller_id(&request).unwrap_or_default();
-            let attempt = inner
-                .store
-                .journal_attempt(Some(&contact), &contact.to, &from, now)
-                .await?;
-            lock(&run.placing).insert(attempt);
-            let held = Held {
-                attempt,
-                _campaign: campaign,
-                _global: global,
-            };
-            tokio::spawn(placing::place(
-                inner.clone(),
-                run.clone(),
-                dialer.clone(),
-                request,
-                contact,
-                held,
-            ));
-        }
+        Decision::Dial => Ok(()),
     }
-    Ok(())
 }

@@ -6,6 +6,8 @@ mod records;
 mod sqlite;
 pub mod usage;
 
+use std::collections::{HashMap, HashSet};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -13,8 +15,8 @@ use crate::campaign::CampaignSpec;
 
 pub use records::{
     AttemptRecord, AttemptStatus, AuditAction, AuditEntry, CampaignRecord, CampaignState,
-    ContactCounts, ContactRecord, ContactStatus, Finish, ImportCounts, NewContact, Next,
-    StoreReport,
+    ContactCounts, ContactRecord, ContactStatus, Finish, ImportCounts, NewAttempt, NewContact,
+    Next, StoreReport,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use usage::{CallRecord, UsageQuery, UsageRow, UsageTotals};
@@ -88,14 +90,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         reason: &str,
     ) -> Result<(), StoreError>;
 
-    /// Writes the attempt down before the call is placed, and marks its contact as dialing.
-    async fn journal_attempt(
-        &self,
-        contact: Option<&ContactRecord>,
-        to: &str,
-        from: &str,
-        at: DateTime<Utc>,
-    ) -> Result<i64, StoreError>;
+    /// Writes the attempts down before the calls are placed, and marks their contacts as
+    /// dialing, in one transaction. Returns the attempts' ids in the order given; a contact may
+    /// appear once.
+    async fn journal_attempts(&self, attempts: &[NewAttempt<'_>]) -> Result<Vec<i64>, StoreError>;
     /// Completes the journal entry with the CallSid, and writes `action, reason` to the audit
     /// log in the same transaction.
     async fn attempt_placed(
@@ -123,12 +121,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Attempts at `number` since `since`, across campaigns (calls that were never placed do
     /// not count).
     async fn attempts_since(&self, number: &str, since: DateTime<Utc>) -> Result<u32, StoreError>;
+    /// [`Store::attempts_since`] for many numbers at once; numbers without attempts are absent.
+    async fn attempts_since_each(
+        &self,
+        numbers: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<String, u32>, StoreError>;
     /// What calls have cost so far, in USD (positive), across campaigns or for one.
     async fn spend_usd(&self, campaign: Option<&str>) -> Result<f64, StoreError>;
 
     /// Adds numbers (E.164) to the do-not-call list; returns how many were new.
     async fn add_dnc(&self, numbers: &[String], source: &str) -> Result<u64, StoreError>;
     async fn is_dnc(&self, number: &str) -> Result<bool, StoreError>;
+    /// The numbers among `numbers` that are on the do-not-call list.
+    async fn dnc_among(&self, numbers: &[String]) -> Result<HashSet<String>, StoreError>;
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
     async fn audit_log(

@@ -95,6 +95,16 @@ pub struct CampaignRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// An attempt about to be placed for a campaign's contact.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAttempt<'a> {
+    pub contact: &'a ContactRecord,
+    /// The caller ID the call will carry.
+    pub from: &'a str,
+    /// When the pacer let it through: the moment it is counted at for the one-second limit.
+    pub at: DateTime<Utc>,
+}
+
 /// A contact to add.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewContact {

@@ -1,7 +1,8 @@
 //! The embedded store: one SQLite file in WAL mode, migrated at open.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,7 +11,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use super::records::*;
 use super::usage::{CallRecord, UsageQuery, UsageRow};
@@ -41,11 +42,19 @@ impl Default for SqliteOptions {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writes: Arc<GroupCommit>,
 }
 
+mod group;
 mod usage;
 
+use group::{GroupCommit, Reply, Write};
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Rows per multi-row statement: five parameters each stays far below SQLite's limit of
+/// 32,766 bound parameters.
+const BATCH_ROWS: usize = 500;
 
 fn ms(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
@@ -111,7 +120,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| open_error(format!("migrating: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writes: Arc::default(),
+        })
     }
 
     /// A fresh private store in memory, for tests and dry runs.
@@ -253,6 +265,159 @@ async fn insert_audit(
     Ok(())
 }
 
+impl SqliteStore {
+    /// Commits `write` with whatever others are waiting (see [`group`]).
+    async fn write(&self, write: Write) -> Result<(), StoreError> {
+        let mut answer = self.writes.enqueue(write);
+        loop {
+            // A writer that took ours answers while we wait for our turn to write: then there is
+            // nothing left for us to do, and we must not hold up the queue for the lock.
+            tokio::select! {
+                biased;
+                answered = &mut answer => {
+                    return answered.unwrap_or_else(|_| {
+                        Err(StoreError::Database(
+                            "the write was abandoned before it was committed".to_owned(),
+                        ))
+                    });
+                }
+                writing = self.writes.writer.lock() => {
+                    let group = self.writes.take();
+                    if !group.is_empty() {
+                        self.commit_group(group).await;
+                    }
+                    drop(writing);
+                }
+            }
+        }
+    }
+
+    /// The group in one transaction; if that fails, each write alone, so one bad write cannot
+    /// fail the others and each caller gets its own answer.
+    async fn commit_group(&self, group: Vec<(Write, Reply)>) {
+        metrics::histogram!("projectx_store_writes_per_commit").record(group.len() as f64);
+        if group.len() > 1 {
+            let together = async {
+                let mut tx = self.begin().await?;
+                for (write, _) in &group {
+                    apply(&mut tx, write).await?;
+                }
+                tx.commit().await.map_err(map_err)
+            };
+            if together.await.is_ok() {
+                for (_, reply) in group {
+                    let _ = reply.send(Ok(()));
+                }
+                return;
+            }
+        }
+        for (write, reply) in group {
+            let alone = async {
+                let mut tx = self.begin().await?;
+                apply(&mut tx, &write).await?;
+                tx.commit().await.map_err(map_err)
+            };
+            let _ = reply.send(alone.await);
+        }
+    }
+}
+
+async fn apply(tx: &mut Transaction<'_, Sqlite>, write: &Write) -> Result<(), StoreError> {
+    match write {
+        Write::Placed {
+            attempt,
+            call_sid,
+            action,
+            reason,
+        } => apply_placed(tx, *attempt, call_sid, *action, reason).await,
+        Write::Finish {
+            attempt,
+            finish,
+            next,
+        } => apply_finish(tx, *attempt, finish, next).await,
+        Write::Call(call) => usage::record_call(tx, call).await,
+    }
+}
+
+/// Completes an attempt with its CallSid, and audits it once.
+async fn apply_placed(
+    tx: &mut Transaction<'_, Sqlite>,
+    attempt: i64,
+    call_sid: &str,
+    action: AuditAction,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(
+        "UPDATE attempts SET call_sid = ?, status = 'placed' WHERE id = ? AND status = 'journaled'
+         RETURNING campaign, to_number",
+    )
+    .bind(call_sid)
+    .bind(attempt)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    if let Some(row) = row {
+        let entry = AuditEntry {
+            at: Utc::now(),
+            campaign: row.try_get("campaign").map_err(map_err)?,
+            to: row.try_get("to_number").map_err(map_err)?,
+            action,
+            reason: reason.to_owned(),
+            call_sid: Some(call_sid.to_owned()),
+        };
+        insert_audit(tx, &entry).await?;
+    }
+    Ok(())
+}
+
+/// Completes an attempt, moves its contact on and audits it, unless it finished before.
+async fn apply_finish(
+    tx: &mut Transaction<'_, Sqlite>,
+    attempt: i64,
+    finish: &Finish,
+    next: &Next,
+) -> Result<(), StoreError> {
+    let status = finish.status.unwrap_or(AttemptStatus::Finished);
+    let updated = sqlx::query(
+        "UPDATE attempts SET status = ?, outcome = ?, answered_by = ?, duration = ?, price = ?,
+         error_code = ?, error = ?, finished_at = ?
+         WHERE id = ? AND status IN ('journaled', 'placed')
+         RETURNING contact_id, campaign, to_number, call_sid",
+    )
+    .bind(status.as_str())
+    .bind(finish.outcome.map(Outcome::as_str))
+    .bind(&finish.answered_by)
+    .bind(finish.duration.and_then(|d| i64::try_from(d).ok()))
+    .bind(finish.price)
+    .bind(finish.error_code.map(i64::from))
+    .bind(&finish.error)
+    .bind(ms(finish.at.unwrap_or_else(Utc::now)))
+    .bind(attempt)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    // Finished before (a duplicate event): the contact has already moved on.
+    let Some(row) = updated else {
+        return Ok(());
+    };
+    let contact: Option<i64> = row.try_get("contact_id").map_err(map_err)?;
+    if let Some(contact) = contact {
+        move_contact(tx, contact, next, finish.outcome, finish.error.as_deref()).await?;
+    }
+    if let Some((action, reason)) = &finish.audit {
+        let entry = AuditEntry {
+            at: finish.at.unwrap_or_else(Utc::now),
+            campaign: row.try_get("campaign").map_err(map_err)?,
+            to: row.try_get("to_number").map_err(map_err)?,
+            action: *action,
+            reason: reason.clone(),
+            call_sid: row.try_get("call_sid").map_err(map_err)?,
+        };
+        insert_audit(tx, &entry).await?;
+    }
+    Ok(())
+}
+
 /// Moves a contact on inside `tx`.
 async fn move_contact(
     tx: &mut Transaction<'_, Sqlite>,
@@ -284,7 +449,7 @@ async fn move_contact(
 #[async_trait]
 impl Store for SqliteStore {
     async fn record_call(&self, call: &CallRecord) -> Result<(), StoreError> {
-        usage::record_call(&self.pool, call).await
+        self.write(Write::Call(call.clone())).await
     }
 
     async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageRow>, StoreError> {
@@ -522,39 +687,60 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn journal_attempt(
-        &self,
-        contact: Option<&ContactRecord>,
-        to: &str,
-        from: &str,
-        at: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+    async fn journal_attempts(&self, attempts: &[NewAttempt<'_>]) -> Result<Vec<i64>, StoreError> {
+        if attempts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut given = HashSet::with_capacity(attempts.len());
+        if let Some(NewAttempt { contact: twice, .. }) =
+            attempts.iter().find(|a| !given.insert(a.contact.id))
+        {
+            return Err(StoreError::Database(format!(
+                "contact {} ({}) was given twice in one journal batch; nothing was journaled",
+                twice.id, twice.to
+            )));
+        }
         let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO attempts (campaign, contact_id, to_number, from_number, journaled_at, status)
-             VALUES (?, ?, ?, ?, ?, 'journaled') RETURNING id",
-        )
-        .bind(contact.map(|c| c.campaign.as_str()))
-        .bind(contact.map(|c| c.id))
-        .bind(to)
-        .bind(from)
-        .bind(ms(at))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .try_get("id")
-        .map_err(map_err)?;
-        if let Some(contact) = contact {
-            sqlx::query(
-                "UPDATE contacts SET status = 'dialing', attempts = attempts + 1 WHERE id = ?",
-            )
-            .bind(contact.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let mut ids = HashMap::with_capacity(attempts.len());
+        // Bounded so one statement stays under SQLite's limit of bound parameters.
+        for chunk in attempts.chunks(BATCH_ROWS) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO attempts (campaign, contact_id, to_number, from_number, journaled_at, status) ",
+            );
+            insert.push_values(chunk, |mut row, attempt| {
+                row.push_bind(attempt.contact.campaign.as_str())
+                    .push_bind(attempt.contact.id)
+                    .push_bind(attempt.contact.to.as_str())
+                    .push_bind(attempt.from)
+                    .push_bind(ms(attempt.at))
+                    .push("'journaled'");
+            });
+            // RETURNING gives rows in no promised order: they are matched by contact.
+            insert.push(" RETURNING id, contact_id");
+            for row in insert.build().fetch_all(&mut *tx).await.map_err(map_err)? {
+                let id: i64 = row.try_get("id").map_err(map_err)?;
+                let contact: i64 = row.try_get("contact_id").map_err(map_err)?;
+                ids.insert(contact, id);
+            }
+            let mut dialing = QueryBuilder::<Sqlite>::new(
+                "UPDATE contacts SET status = 'dialing', attempts = attempts + 1 WHERE id IN (",
+            );
+            let mut list = dialing.separated(", ");
+            for attempt in chunk {
+                list.push_bind(attempt.contact.id);
+            }
+            dialing.push(")");
+            dialing.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)?;
-        Ok(id)
+        attempts
+            .iter()
+            .map(|NewAttempt { contact, .. }| {
+                ids.get(&contact.id).copied().ok_or_else(|| {
+                    StoreError::Database(format!("no attempt came back for contact {}", contact.id))
+                })
+            })
+            .collect()
     }
 
     async fn attempt_placed(
@@ -564,28 +750,13 @@ impl Store for SqliteStore {
         action: AuditAction,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
-            "UPDATE attempts SET call_sid = ?, status = 'placed' WHERE id = ? AND status = 'journaled'
-             RETURNING campaign, to_number",
-        )
-        .bind(call_sid)
-        .bind(attempt)
-        .fetch_optional(&mut *tx)
+        self.write(Write::Placed {
+            attempt,
+            call_sid: call_sid.to_owned(),
+            action,
+            reason: reason.to_owned(),
+        })
         .await
-        .map_err(map_err)?;
-        if let Some(row) = row {
-            let entry = AuditEntry {
-                at: Utc::now(),
-                campaign: row.try_get("campaign").map_err(map_err)?,
-                to: row.try_get("to_number").map_err(map_err)?,
-                action,
-                reason: reason.to_owned(),
-                call_sid: Some(call_sid.to_owned()),
-            };
-            insert_audit(&mut tx, &entry).await?;
-        }
-        tx.commit().await.map_err(map_err)
     }
 
     async fn finish_attempt(
@@ -594,53 +765,12 @@ impl Store for SqliteStore {
         finish: &Finish,
         next: &Next,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        let status = finish.status.unwrap_or(AttemptStatus::Finished);
-        let updated = sqlx::query(
-            "UPDATE attempts SET status = ?, outcome = ?, answered_by = ?, duration = ?, price = ?,
-             error_code = ?, error = ?, finished_at = ?
-             WHERE id = ? AND status IN ('journaled', 'placed')
-             RETURNING contact_id, campaign, to_number, call_sid",
-        )
-        .bind(status.as_str())
-        .bind(finish.outcome.map(Outcome::as_str))
-        .bind(&finish.answered_by)
-        .bind(finish.duration.and_then(|d| i64::try_from(d).ok()))
-        .bind(finish.price)
-        .bind(finish.error_code.map(i64::from))
-        .bind(&finish.error)
-        .bind(ms(finish.at.unwrap_or_else(Utc::now)))
-        .bind(attempt)
-        .fetch_optional(&mut *tx)
+        self.write(Write::Finish {
+            attempt,
+            finish: finish.clone(),
+            next: next.clone(),
+        })
         .await
-        .map_err(map_err)?;
-        // Finished before (a duplicate event): the contact has already moved on.
-        let Some(row) = updated else {
-            return Ok(());
-        };
-        let contact: Option<i64> = row.try_get("contact_id").map_err(map_err)?;
-        if let Some(contact) = contact {
-            move_contact(
-                &mut tx,
-                contact,
-                next,
-                finish.outcome,
-                finish.error.as_deref(),
-            )
-            .await?;
-        }
-        if let Some((action, reason)) = &finish.audit {
-            let entry = AuditEntry {
-                at: finish.at.unwrap_or_else(Utc::now),
-                campaign: row.try_get("campaign").map_err(map_err)?,
-                to: row.try_get("to_number").map_err(map_err)?,
-                action: *action,
-                reason: reason.clone(),
-                call_sid: row.try_get("call_sid").map_err(map_err)?,
-            };
-            insert_audit(&mut tx, &entry).await?;
-        }
-        tx.commit().await.map_err(map_err)
     }
 
     async fn attempt_by_sid(&self, call_sid: &str) -> Result<Option<AttemptRecord>, StoreError> {
@@ -683,6 +813,34 @@ impl Store for SqliteStore {
         .iter()
         .map(attempt_row)
         .collect()
+    }
+
+    async fn attempts_since_each(
+        &self,
+        numbers: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<String, u32>, StoreError> {
+        let mut counts = HashMap::with_capacity(numbers.len());
+        for chunk in numbers.chunks(BATCH_ROWS) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT to_number, COUNT(*) AS n FROM attempts WHERE journaled_at >= ",
+            );
+            query.push_bind(ms(since));
+            query.push(" AND status <> 'not-placed' AND to_number IN (");
+            let mut list = query.separated(", ");
+            for number in chunk {
+                list.push_bind(number.as_str());
+            }
+            query.push(") GROUP BY to_number");
+            for row in query.build().fetch_all(&self.pool).await.map_err(map_err)? {
+                let n: i64 = row.try_get("n").map_err(map_err)?;
+                counts.insert(
+                    row.try_get("to_number").map_err(map_err)?,
+                    u32::try_from(n).unwrap_or(u32::MAX),
+                );
+            }
+        }
+        Ok(counts)
     }
 
     async fn attempts_since(&self, number: &str, since: DateTime<Utc>) -> Result<u32, StoreError> {
@@ -743,6 +901,22 @@ impl Store for SqliteStore {
             .await
             .map_err(map_err)?
             .is_some())
+    }
+
+    async fn dnc_among(&self, numbers: &[String]) -> Result<HashSet<String>, StoreError> {
+        let mut listed = HashSet::new();
+        for chunk in numbers.chunks(BATCH_ROWS) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT number FROM dnc WHERE number IN (");
+            let mut list = query.separated(", ");
+            for number in chunk {
+                list.push_bind(number.as_str());
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await.map_err(map_err)? {
+                listed.insert(row.try_get("number").map_err(map_err)?);
+            }
+        }
+        Ok(listed)
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

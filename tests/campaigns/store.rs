@@ -5,12 +5,20 @@ use std::time::Duration;
 
 use projectx::events::EventKind;
 use projectx::store::{
-    AttemptStatus, AuditAction, CampaignState, Finish, NewContact, Next, SqliteOptions,
-    SqliteStore, Store,
+    AttemptStatus, AuditAction, CampaignState, ContactRecord, Finish, NewAttempt, NewContact, Next,
+    SqliteOptions, SqliteStore, Store,
 };
 use sqlx::Connection;
 
 use crate::harness::{CONFIG, World, numbers};
+
+fn attempt(contact: &ContactRecord, at: chrono::DateTime<chrono::Utc>) -> NewAttempt<'_> {
+    NewAttempt {
+        contact,
+        from: "+15005550006",
+        at,
+    }
+}
 
 #[tokio::test]
 async fn the_journal_completes_once_and_survives_reopening() {
@@ -33,9 +41,9 @@ async fn the_journal_completes_once_and_survives_reopening() {
     assert_eq!((added.added, added.duplicates.clone()), (1, vec![1]));
     let due = store.due_contacts("c", now, 10).await.unwrap();
     let attempt = store
-        .journal_attempt(Some(&due[0]), &due[0].to, "+15005550006", now)
+        .journal_attempts(&[attempt(&due[0], now)])
         .await
-        .unwrap();
+        .unwrap()[0];
     assert_eq!(store.open_attempts(None).await.unwrap().len(), 1);
     store
         .attempt_placed(attempt, "CA0123", AuditAction::Placed, "placed")
@@ -89,6 +97,169 @@ async fn the_journal_completes_once_and_survives_reopening() {
             (AuditAction::Placed, Some("CA0123")),
             (AuditAction::Finished, Some("CA0123"))
         ]
+    );
+}
+
+/// The runner guards and journals the contacts the pacer lets through together: the batch
+/// methods must answer each contact as the one-at-a-time ones would, across statement chunks.
+#[tokio::test]
+async fn a_journal_batch_answers_each_contact_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let store = SqliteStore::open(&url, &SqliteOptions::default())
+        .await
+        .unwrap();
+    store
+        .put_campaign("c", &projectx::campaign::CampaignSpec::default())
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    // More than one multi-row statement holds (500 rows each).
+    let rows: Vec<NewContact> = (0..1_203)
+        .map(|i| NewContact {
+            to: format!("+1415{:07}", 1_000_000 + i),
+            ..NewContact::default()
+        })
+        .collect();
+    store.add_contacts("c", &rows, now).await.unwrap();
+    let mut due = store.due_contacts("c", now, 2_000).await.unwrap();
+    assert_eq!(due.len(), 1_203);
+    due.reverse(); // ids out of order: the answer must still follow the order given
+    // Each attempt keeps its own time (when the pacer let it through), not the batch's.
+    let at = |i: usize| now + chrono::Duration::milliseconds(i as i64);
+    let batch: Vec<_> = due
+        .iter()
+        .enumerate()
+        .map(|(i, c)| attempt(c, at(i)))
+        .collect();
+    let ids = store.journal_attempts(&batch).await.unwrap();
+    assert_eq!(ids.len(), due.len());
+    for (i, (contact, id)) in due.iter().zip(&ids).enumerate().step_by(97) {
+        let attempt = store.attempt(*id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                attempt.contact_id,
+                attempt.to.as_str(),
+                attempt.status,
+                attempt.journaled_at.timestamp_millis()
+            ),
+            (
+                Some(contact.id),
+                contact.to.as_str(),
+                AttemptStatus::Journaled,
+                at(i).timestamp_millis()
+            )
+        );
+    }
+    let contacts = store.contacts("c").await.unwrap();
+    assert!(
+        contacts
+            .iter()
+            .all(|c| c.status == projectx::store::ContactStatus::Dialing && c.attempts == 1)
+    );
+    assert!(store.due_contacts("c", now, 10).await.unwrap().is_empty());
+    // A contact given twice in one batch is refused, and nothing of the batch is written.
+    let again = store
+        .journal_attempts(&[attempt(&due[0], now), attempt(&due[0], now)])
+        .await;
+    assert!(again.is_err(), "{again:?}");
+    assert_eq!(store.attempts("c").await.unwrap().len(), 1_203);
+
+    // Attempt counts and the do-not-call list, for many numbers at once.
+    let asked: Vec<String> = vec![
+        due[0].to.clone(),
+        due[700].to.clone(),
+        "+14155550999".to_owned(),
+    ];
+    let counts = store
+        .attempts_since_each(&asked, now - chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(counts.get(&due[0].to), Some(&1));
+    assert_eq!(counts.get(&due[700].to), Some(&1));
+    assert_eq!(counts.get("+14155550999"), None);
+    let later = store
+        .attempts_since_each(&asked, now + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(later.is_empty(), "{later:?}");
+    let listed: Vec<String> = (0..600)
+        .map(|i| format!("+1628{:07}", 2_000_000 + i))
+        .collect();
+    store.add_dnc(&listed, "test").await.unwrap();
+    let mut asked: Vec<String> = listed.iter().step_by(50).cloned().collect();
+    asked.extend((0..550).map(|i| format!("+1707{:07}", 3_000_000 + i)));
+    let among = store.dnc_among(&asked).await.unwrap();
+    assert_eq!(among.len(), 12);
+    assert!(among.iter().all(|n| n.starts_with("+1628")));
+    assert!(store.dnc_among(&[]).await.unwrap().is_empty());
+}
+
+/// Calls placed and ended at the same moment share commits: every one must still be written,
+/// once, with its own audit entries, and each caller must get its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_made_together_are_each_committed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let store = Arc::new(
+        SqliteStore::open(&url, &SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    store
+        .put_campaign("c", &projectx::campaign::CampaignSpec::default())
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let rows: Vec<NewContact> = (0..300)
+        .map(|i| NewContact {
+            to: format!("+1415{:07}", 4_000_000 + i),
+            ..NewContact::default()
+        })
+        .collect();
+    store.add_contacts("c", &rows, now).await.unwrap();
+    let due = store.due_contacts("c", now, 300).await.unwrap();
+    let batch: Vec<_> = due.iter().map(|c| attempt(c, now)).collect();
+    let ids = store.journal_attempts(&batch).await.unwrap();
+    let calls = ids.iter().enumerate().map(|(i, &attempt)| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let sid = format!("CA{i:032}");
+            store
+                .attempt_placed(attempt, &sid, AuditAction::Placed, "placed")
+                .await?;
+            let finish = Finish {
+                status: Some(AttemptStatus::Finished),
+                duration: Some(30),
+                price: Some(-0.01),
+                audit: Some((AuditAction::Finished, "completed".to_owned())),
+                ..Finish::default()
+            };
+            store.finish_attempt(attempt, &finish, &Next::Done).await?;
+            // A repeated ending (a late callback) changes nothing.
+            store.finish_attempt(attempt, &finish, &Next::Done).await
+        })
+    });
+    for call in futures_util::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    let attempts = store.attempts("c").await.unwrap();
+    assert_eq!(attempts.len(), 300);
+    assert!(attempts.iter().all(|a| a.status == AttemptStatus::Finished
+        && a.call_sid.is_some()
+        && a.duration == Some(30)));
+    assert!((store.spend_usd(Some("c")).await.unwrap() - 3.0).abs() < 1e-9);
+    let audit = store.audit_log(Some("c"), 1_000).await.unwrap();
+    assert_eq!(
+        audit.len(),
+        600,
+        "one placed and one finished entry per call"
+    );
+    let contacts = store.contacts("c").await.unwrap();
+    assert!(
+        contacts
+            .iter()
+            .all(|c| c.status == projectx::store::ContactStatus::Done)
     );
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use sqlx::Row;
-use sqlx::sqlite::SqlitePool;
+use sqlx::sqlite::{SqliteConnection, SqlitePool};
 
 use super::{map_err, ms};
 use crate::store::StoreError;
@@ -10,7 +10,10 @@ use crate::store::usage::{CallRecord, UsageQuery, UsageRow, UsageTotals};
 
 /// Records a call once: a repeated ending (a late callback, a reconciled call) only fills in a
 /// price that was missing.
-pub(super) async fn record_call(pool: &SqlitePool, call: &CallRecord) -> Result<(), StoreError> {
+pub(super) async fn record_call(
+    connection: &mut SqliteConnection,
+    call: &CallRecord,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO calls (sid, campaign, agent, to_number, from_number, status, duration,
                             price, ended_at, day)
@@ -27,7 +30,7 @@ pub(super) async fn record_call(pool: &SqlitePool, call: &CallRecord) -> Result<
     .bind(call.price)
     .bind(ms(call.ended_at))
     .bind(call.ended_at.date_naive().format("%Y-%m-%d").to_string())
-    .execute(pool)
+    .execute(connection)
     .await
     .map_err(map_err)?;
     Ok(())
