@@ -1,5 +1,6 @@
 //! One campaign's runner: imports its contacts once, reconciles what a crash left open, then
-//! picks due contacts, waits for a slot and the pace, asks the guard, journals and dials.
+//! picks due contacts and waits for a slot and the pace for each; the contacts let through are
+//! asked of the guard, journaled and dialled in batches, while the pacer goes on.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
