@@ -248,6 +248,28 @@ fn audit_row(row: &SqliteRow) -> Result<AuditEntry, StoreError> {
 const INSERT_AUDIT: &str = "INSERT INTO audit (at, campaign, to_number, action, reason, call_sid)
      VALUES (?, ?, ?, ?, ?, ?)";
 
+/// Several audit rows in one statement.
+async fn insert_audits(
+    tx: &mut Transaction<'_, Sqlite>,
+    entries: &[AuditEntry],
+) -> Result<(), StoreError> {
+    for chunk in entries.chunks(BATCH_ROWS) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO audit (at, campaign, to_number, action, reason, call_sid) ",
+        );
+        insert.push_values(chunk, |mut row, entry| {
+            row.push_bind(ms(entry.at))
+                .push_bind(entry.campaign.as_deref())
+                .push_bind(entry.to.as_str())
+                .push_bind(entry.action.as_str())
+                .push_bind(entry.reason.as_str())
+                .push_bind(entry.call_sid.as_deref());
+        });
+        insert.build().execute(&mut **tx).await.map_err(map_err)?;
+    }
+    Ok(())
+}
+
 async fn insert_audit(
     tx: &mut Transaction<'_, Sqlite>,
     entry: &AuditEntry,
@@ -299,9 +321,8 @@ impl SqliteStore {
         if group.len() > 1 {
             let together = async {
                 let mut tx = self.begin().await?;
-                for (write, _) in &group {
-                    apply(&mut tx, write).await?;
-                }
+                let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
+                apply_group(&mut tx, &writes).await?;
                 tx.commit().await.map_err(map_err)
             };
             if together.await.is_ok() {
@@ -314,7 +335,7 @@ impl SqliteStore {
         for (write, reply) in group {
             let alone = async {
                 let mut tx = self.begin().await?;
-                apply(&mut tx, &write).await?;
+                apply_group(&mut tx, &[&write]).await?;
                 tx.commit().await.map_err(map_err)
             };
             let _ = reply.send(alone.await);
@@ -322,52 +343,90 @@ impl SqliteStore {
     }
 }
 
-async fn apply(tx: &mut Transaction<'_, Sqlite>, write: &Write) -> Result<(), StoreError> {
-    match write {
-        Write::Placed {
-            attempt,
-            call_sid,
-            action,
-            reason,
-        } => apply_placed(tx, *attempt, call_sid, *action, reason).await,
-        Write::Finish {
-            attempt,
-            finish,
-            next,
-        } => apply_finish(tx, *attempt, finish, next).await,
-        Write::Call(call) => usage::record_call(tx, call).await,
-    }
-}
-
-/// Completes an attempt with its CallSid, and audits it once.
-async fn apply_placed(
+/// Applies the writes in order; a run of writes of one kind goes in one statement where the
+/// kind allows (CallSids and their audit rows, usage rows), so a group costs few round trips to
+/// SQLite's thread, not a few per call.
+async fn apply_group(
     tx: &mut Transaction<'_, Sqlite>,
-    attempt: i64,
-    call_sid: &str,
-    action: AuditAction,
-    reason: &str,
+    writes: &[&Write],
 ) -> Result<(), StoreError> {
-    let row = sqlx::query(
-        "UPDATE attempts SET call_sid = ?, status = 'placed' WHERE id = ? AND status = 'journaled'
-         RETURNING campaign, to_number",
-    )
-    .bind(call_sid)
-    .bind(attempt)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(map_err)?;
-    if let Some(row) = row {
-        let entry = AuditEntry {
-            at: Utc::now(),
-            campaign: row.try_get("campaign").map_err(map_err)?,
-            to: row.try_get("to_number").map_err(map_err)?,
-            action,
-            reason: reason.to_owned(),
-            call_sid: Some(call_sid.to_owned()),
-        };
-        insert_audit(tx, &entry).await?;
+    for run in writes.chunk_by(|a, b| std::mem::discriminant(*a) == std::mem::discriminant(*b)) {
+        for chunk in run.chunks(BATCH_ROWS) {
+            match chunk[0] {
+                Write::Placed { .. } => apply_placed(tx, chunk).await?,
+                Write::Finish { .. } => {
+                    for write in chunk {
+                        if let Write::Finish {
+                            attempt,
+                            finish,
+                            next,
+                        } = write
+                        {
+                            apply_finish(tx, *attempt, finish, next).await?;
+                        }
+                    }
+                }
+                Write::Call(_) => {
+                    let calls: Vec<&CallRecord> = chunk
+                        .iter()
+                        .filter_map(|w| match w {
+                            Write::Call(call) => Some(call),
+                            _ => None,
+                        })
+                        .collect();
+                    usage::record_calls(tx, &calls).await?;
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// Completes attempts with their CallSids, and audits each one that was still journaled (an
+/// attempt placed or finished before is left as it is).
+async fn apply_placed(
+    tx: &mut Transaction<'_, Sqlite>,
+    writes: &[&Write],
+) -> Result<(), StoreError> {
+    let placed: Vec<(i64, &str, AuditAction, &str)> = writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::Placed {
+                attempt,
+                call_sid,
+                action,
+                reason,
+            } => Some((*attempt, call_sid.as_str(), *action, reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut update = QueryBuilder::<Sqlite>::new("WITH placed (id, sid) AS (");
+    update.push_values(&placed, |mut row, (attempt, sid, ..)| {
+        row.push_bind(*attempt).push_bind(*sid);
+    });
+    update.push(
+        ") UPDATE attempts SET call_sid = placed.sid, status = 'placed' FROM placed
+         WHERE attempts.id = placed.id AND attempts.status = 'journaled'
+         RETURNING attempts.id AS id, attempts.campaign AS campaign, attempts.to_number AS to_number",
+    );
+    let rows = update.build().fetch_all(&mut **tx).await.map_err(map_err)?;
+    let at = Utc::now();
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.try_get("id").map_err(map_err)?;
+        let Some((_, sid, action, reason)) = placed.iter().find(|p| p.0 == id) else {
+            continue;
+        };
+        entries.push(AuditEntry {
+            at,
+            campaign: row.try_get("campaign").map_err(map_err)?,
+            to: row.try_get("to_number").map_err(map_err)?,
+            action: *action,
+            reason: (*reason).to_owned(),
+            call_sid: Some((*sid).to_owned()),
+        });
+    }
+    insert_audits(tx, &entries).await
 }
 
 /// Completes an attempt, moves its contact on and audits it, unless it finished before.

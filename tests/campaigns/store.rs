@@ -228,6 +228,10 @@ async fn writes_made_together_are_each_committed_once() {
             store
                 .attempt_placed(attempt, &sid, AuditAction::Placed, "placed")
                 .await?;
+            // Placed again (a retried answer): the first CallSid stays, no second audit row.
+            store
+                .attempt_placed(attempt, "CAother", AuditAction::Placed, "placed")
+                .await?;
             let finish = Finish {
                 status: Some(AttemptStatus::Finished),
                 duration: Some(30),
@@ -245,9 +249,13 @@ async fn writes_made_together_are_each_committed_once() {
     }
     let attempts = store.attempts("c").await.unwrap();
     assert_eq!(attempts.len(), 300);
-    assert!(attempts.iter().all(|a| a.status == AttemptStatus::Finished
-        && a.call_sid.is_some()
-        && a.duration == Some(30)));
+    assert!(attempts.iter().all(|a| {
+        a.status == AttemptStatus::Finished
+            && a.call_sid
+                .as_deref()
+                .is_some_and(|sid| sid.starts_with("CA0"))
+            && a.duration == Some(30)
+    }));
     assert!((store.spend_usd(Some("c")).await.unwrap() - 3.0).abs() < 1e-9);
     let audit = store.audit_log(Some("c"), 1_000).await.unwrap();
     assert_eq!(

@@ -131,3 +131,53 @@ async fn a_call_is_counted_once_and_a_late_price_fills_in() {
     assert_eq!(rows[0].totals.unrated, 0);
     assert!((rows[0].totals.cost_usd - 0.026).abs() < 1e-9);
 }
+
+/// Endings arriving together share one multi-row write: a call ended twice in the same group
+/// (a late callback) is still one call, and the price either carries fills in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endings_written_together_count_each_call_once() {
+    use projectx::store::{SqliteStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("u.db").display());
+    let store = std::sync::Arc::new(
+        SqliteStore::open(&url, &SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    let ended_at = chrono::Utc::now();
+    let call = |i: usize, price: Option<f64>| CallRecord {
+        sid: format!("CA{i:032}"),
+        campaign: Some("together".to_owned()),
+        agent: Some("dr-quantum".to_owned()),
+        to: format!("+1415555{:04}", 1000 + i),
+        from: "+15005550006".to_owned(),
+        status: "completed".to_owned(),
+        duration: 61,
+        price,
+        ended_at,
+    };
+    // Each of 200 calls ends twice: once unrated, once with its price, in either order.
+    let writes = (0..400).map(|n| {
+        let store = store.clone();
+        let i = n / 2;
+        let price = (n % 2 == i % 2).then_some(-0.02);
+        let record = call(i, price);
+        tokio::spawn(async move { store.record_call(&record).await })
+    });
+    for write in futures_util::future::join_all(writes).await {
+        write.unwrap().unwrap();
+    }
+    let rows = store.usage(&UsageQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let totals = &rows[0].totals;
+    assert_eq!(
+        (
+            totals.calls,
+            totals.seconds,
+            totals.billed_minutes,
+            totals.unrated
+        ),
+        (200, 200 * 61, 400, 0)
+    );
+    assert!((totals.cost_usd - 4.0).abs() < 1e-9, "{totals:?}");
+}

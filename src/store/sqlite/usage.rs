@@ -1,38 +1,40 @@
 //! The SQL of usage: a row per ended call, summed per day, campaign and agent.
 
 use chrono::NaiveDate;
-use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{map_err, ms};
 use crate::store::StoreError;
 use crate::store::usage::{CallRecord, UsageQuery, UsageRow, UsageTotals};
 
-/// Records a call once: a repeated ending (a late callback, a reconciled call) only fills in a
-/// price that was missing.
-pub(super) async fn record_call(
+/// Records calls once each: a repeated ending (a late callback, a reconciled call) only fills
+/// in a price that was missing.
+pub(super) async fn record_calls(
     connection: &mut SqliteConnection,
-    call: &CallRecord,
+    calls: &[&CallRecord],
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let mut insert = QueryBuilder::<Sqlite>::new(
         "INSERT INTO calls (sid, campaign, agent, to_number, from_number, status, duration,
-                            price, ended_at, day)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (sid) DO UPDATE SET price = COALESCE(calls.price, excluded.price)",
-    )
-    .bind(&call.sid)
-    .bind(&call.campaign)
-    .bind(&call.agent)
-    .bind(&call.to)
-    .bind(&call.from)
-    .bind(&call.status)
-    .bind(i64::try_from(call.duration).unwrap_or(i64::MAX))
-    .bind(call.price)
-    .bind(ms(call.ended_at))
-    .bind(call.ended_at.date_naive().format("%Y-%m-%d").to_string())
-    .execute(connection)
-    .await
-    .map_err(map_err)?;
+                            price, ended_at, day) ",
+    );
+    insert.push_values(calls, |mut row, call| {
+        row.push_bind(call.sid.as_str())
+            .push_bind(call.campaign.as_deref())
+            .push_bind(call.agent.as_deref())
+            .push_bind(call.to.as_str())
+            .push_bind(call.from.as_str())
+            .push_bind(call.status.as_str())
+            .push_bind(i64::try_from(call.duration).unwrap_or(i64::MAX))
+            .push_bind(call.price)
+            .push_bind(ms(call.ended_at))
+            .push_bind(call.ended_at.date_naive().format("%Y-%m-%d").to_string());
+    });
+    insert.push(" ON CONFLICT (sid) DO UPDATE SET price = COALESCE(calls.price, excluded.price)");
+    insert.build().execute(connection).await.map_err(map_err)?;
     Ok(())
 }
 
