@@ -135,6 +135,15 @@ impl SqliteStore {
         self.pool.begin().await.map_err(map_err)
     }
 
+    /// A write transaction, taken in turn with the group commit's: two writers of this process
+    /// never meet on SQLite's lock, whose busy handler would sleep for milliseconds at a time.
+    async fn begin_write(
+        &self,
+    ) -> Result<(tokio::sync::MutexGuard<'_, ()>, Transaction<'_, Sqlite>), StoreError> {
+        let writing = self.writes.writer.lock().await;
+        Ok((writing, self.begin().await?))
+    }
+
     /// Every row of `query`, each read by `row`.
     async fn all<T>(
         &self,
@@ -578,7 +587,7 @@ impl Store for SqliteStore {
         until: DateTime<Utc>,
         take_over: Option<&str>,
     ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.begin().await?;
+        let (_writing, mut tx) = self.begin_write().await?;
         let row = sqlx::query("SELECT owner, lease_until FROM campaigns WHERE name = ?")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -632,7 +641,7 @@ impl Store for SqliteStore {
         contacts: &[NewContact],
         at: DateTime<Utc>,
     ) -> Result<ImportCounts, StoreError> {
-        let mut tx = self.begin().await?;
+        let (_writing, mut tx) = self.begin_write().await?;
         let mut counts = ImportCounts::default();
         for (index, contact) in contacts.iter().enumerate() {
             let vars = serde_json::to_string(&contact.vars)
@@ -741,7 +750,7 @@ impl Store for SqliteStore {
         next: &Next,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+        let (_writing, mut tx) = self.begin_write().await?;
         move_contact(&mut tx, contact, next, None, Some(reason)).await?;
         tx.commit().await.map_err(map_err)
     }
@@ -759,7 +768,7 @@ impl Store for SqliteStore {
                 twice.id, twice.to
             )));
         }
-        let mut tx = self.begin().await?;
+        let (_writing, mut tx) = self.begin_write().await?;
         let mut ids = HashMap::with_capacity(attempts.len());
         // Bounded so one statement stays under SQLite's limit of bound parameters.
         for chunk in attempts.chunks(BATCH_ROWS) {
@@ -933,7 +942,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_dnc(&self, numbers: &[String], source: &str) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
+        let (_writing, mut tx) = self.begin_write().await?;
         let now = ms(Utc::now());
         let mut added = 0;
         for number in numbers {
@@ -979,7 +988,7 @@ impl Store for SqliteStore {
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+        let (_writing, mut tx) = self.begin_write().await?;
         insert_audit(&mut tx, entry).await?;
         tx.commit().await.map_err(map_err)
     }

@@ -32,7 +32,8 @@ pub(super) type Reply = oneshot::Sender<Result<(), StoreError>>;
 #[derive(Debug, Default)]
 pub(super) struct GroupCommit {
     queue: Mutex<Vec<(Write, Reply)>>,
-    /// Held by whoever is writing a group; the next holder takes everything queued.
+    /// Held by whoever is writing a group (the next holder takes everything queued), and by
+    /// every other write transaction of the store while it is open.
     pub(super) writer: tokio::sync::Mutex<()>,
 }
 
