@@ -118,10 +118,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Attempts not finished: journaled without a CallSid, or placed and not yet ended.
     async fn open_attempts(&self, campaign: Option<&str>)
     -> Result<Vec<AttemptRecord>, StoreError>;
-    /// Attempts at `number` since `since`, across campaigns (calls that were never placed do
-    /// not count).
-    async fn attempts_since(&self, number: &str, since: DateTime<Utc>) -> Result<u32, StoreError>;
-    /// [`Store::attempts_since`] for many numbers at once; numbers without attempts are absent.
+    /// How many attempts each of `numbers` had since `since`, across campaigns (calls that
+    /// were never placed do not count); numbers without attempts are absent.
     async fn attempts_since_each(
         &self,
         numbers: &[String],

@@ -328,13 +328,8 @@ impl SqliteStore {
     async fn commit_group(&self, group: Vec<(Write, Reply)>) {
         metrics::histogram!("projectx_store_writes_per_commit").record(group.len() as f64);
         if group.len() > 1 {
-            let together = async {
-                let mut tx = self.begin().await?;
-                let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
-                apply_group(&mut tx, &writes).await?;
-                tx.commit().await.map_err(map_err)
-            };
-            if together.await.is_ok() {
+            let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
+            if self.commit_writes(&writes).await.is_ok() {
                 for (_, reply) in group {
                     let _ = reply.send(Ok(()));
                 }
@@ -342,13 +337,15 @@ impl SqliteStore {
             }
         }
         for (write, reply) in group {
-            let alone = async {
-                let mut tx = self.begin().await?;
-                apply_group(&mut tx, &[&write]).await?;
-                tx.commit().await.map_err(map_err)
-            };
-            let _ = reply.send(alone.await);
+            let _ = reply.send(self.commit_writes(&[&write]).await);
         }
+    }
+
+    /// `writes` in one transaction; the caller holds the writer's lock.
+    async fn commit_writes(&self, writes: &[&Write]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        apply_group(&mut tx, writes).await?;
+        tx.commit().await.map_err(map_err)
     }
 }
 
@@ -909,21 +906,6 @@ impl Store for SqliteStore {
             }
         }
         Ok(counts)
-    }
-
-    async fn attempts_since(&self, number: &str, since: DateTime<Utc>) -> Result<u32, StoreError> {
-        let n: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM attempts WHERE to_number = ? AND journaled_at >= ?
-             AND status <> 'not-placed'",
-        )
-        .bind(number)
-        .bind(ms(since))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?
-        .try_get("n")
-        .map_err(map_err)?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     async fn spend_usd(&self, campaign: Option<&str>) -> Result<f64, StoreError> {

@@ -12,6 +12,36 @@ use sqlx::Connection;
 
 use crate::harness::{CONFIG, World, numbers};
 
+/// A store in a fresh file with campaign "c" of `n` pending contacts, +1415 numbers counted
+/// up from `first`.
+async fn campaign_of(
+    n: u32,
+    first: u32,
+) -> (
+    tempfile::TempDir,
+    SqliteStore,
+    chrono::DateTime<chrono::Utc>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let store = SqliteStore::open(&url, &SqliteOptions::default())
+        .await
+        .unwrap();
+    store
+        .put_campaign("c", &projectx::campaign::CampaignSpec::default())
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let rows: Vec<NewContact> = (0..n)
+        .map(|i| NewContact {
+            to: format!("+1415{:07}", first + i),
+            ..NewContact::default()
+        })
+        .collect();
+    store.add_contacts("c", &rows, now).await.unwrap();
+    (dir, store, now)
+}
+
 fn attempt(contact: &ContactRecord, at: chrono::DateTime<chrono::Utc>) -> NewAttempt<'_> {
     NewAttempt {
         contact,
@@ -104,24 +134,8 @@ async fn the_journal_completes_once_and_survives_reopening() {
 /// methods must answer each contact as the one-at-a-time ones would, across statement chunks.
 #[tokio::test]
 async fn a_journal_batch_answers_each_contact_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("s.db").display());
-    let store = SqliteStore::open(&url, &SqliteOptions::default())
-        .await
-        .unwrap();
-    store
-        .put_campaign("c", &projectx::campaign::CampaignSpec::default())
-        .await
-        .unwrap();
-    let now = chrono::Utc::now();
     // More than one multi-row statement holds (500 rows each).
-    let rows: Vec<NewContact> = (0..1_203)
-        .map(|i| NewContact {
-            to: format!("+1415{:07}", 1_000_000 + i),
-            ..NewContact::default()
-        })
-        .collect();
-    store.add_contacts("c", &rows, now).await.unwrap();
+    let (_dir, store, now) = campaign_of(1_203, 1_000_000).await;
     let mut due = store.due_contacts("c", now, 2_000).await.unwrap();
     assert_eq!(due.len(), 1_203);
     due.reverse(); // ids out of order: the answer must still follow the order given
@@ -199,25 +213,8 @@ async fn a_journal_batch_answers_each_contact_in_order() {
 /// once, with its own audit entries, and each caller must get its answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_made_together_are_each_committed_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("s.db").display());
-    let store = Arc::new(
-        SqliteStore::open(&url, &SqliteOptions::default())
-            .await
-            .unwrap(),
-    );
-    store
-        .put_campaign("c", &projectx::campaign::CampaignSpec::default())
-        .await
-        .unwrap();
-    let now = chrono::Utc::now();
-    let rows: Vec<NewContact> = (0..300)
-        .map(|i| NewContact {
-            to: format!("+1415{:07}", 4_000_000 + i),
-            ..NewContact::default()
-        })
-        .collect();
-    store.add_contacts("c", &rows, now).await.unwrap();
+    let (_dir, store, now) = campaign_of(300, 4_000_000).await;
+    let store = Arc::new(store);
     let due = store.due_contacts("c", now, 300).await.unwrap();
     let batch: Vec<_> = due.iter().map(|c| attempt(c, now)).collect();
     let ids = store.journal_attempts(&batch).await.unwrap();
