@@ -18,6 +18,9 @@
 
 #![allow(clippy::unwrap_used)] // a bench binary: fail loudly
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;

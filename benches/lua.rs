@@ -3,6 +3,9 @@
 //! through 20 reloads. Run with `cargo bench --bench lua`.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;

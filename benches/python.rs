@@ -3,6 +3,9 @@
 //! `cargo bench --bench python`; the TwiML and import figures are in bindings/python/bench.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

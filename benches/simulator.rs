@@ -7,6 +7,9 @@
 
 #![allow(clippy::unwrap_used)] // a bench binary: fail loudly
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -6,6 +6,9 @@
 //!
 //! Run with `cargo bench --bench twiml`.
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::hint::black_box;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

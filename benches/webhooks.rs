@@ -7,6 +7,9 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // a bench binary: fail loudly, print figures
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
