@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use super::FlowTurn;
 use crate::calls::VAR_PREFIX;
 use crate::server::{FlowError, FlowRequest};
-use crate::twiml::{AttrValue, Element, Extras, VoiceResponse, nest};
+use crate::twiml::{AttrValue, Element, Extras, Text, VoiceResponse, nest};
 use crate::voice::{SpeakOptions, VoiceProfile};
 
 /// Why a waiting verb gives up: the call is gone.
@@ -439,7 +439,7 @@ fn append_speech(
             speech.append_to(verbs);
         }
         None => {
-            verbs.say(text);
+            verbs.say(Text::copied(text));
         }
     }
     Ok(())

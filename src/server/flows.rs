@@ -6,7 +6,7 @@ use std::fmt;
 
 use futures_util::future::BoxFuture;
 
-use crate::twiml::VoiceResponse;
+use crate::twiml::{Text, VoiceResponse};
 use crate::voice::{SpeakOptions, VoiceBook};
 
 /// One TwiML request from Twilio for a call.
@@ -82,7 +82,7 @@ impl FlowResponder for MessageFlows {
                     speech.append_to(&mut response);
                 }
                 None => {
-                    response.say(message);
+                    response.say(Text::copied(message));
                 }
             }
             response.hangup();

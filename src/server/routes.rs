@@ -13,7 +13,7 @@ use crate::calls::{Applied, CallInfo, StatusUpdate, UpdateSource};
 use crate::events::{Event, EventKind};
 use crate::phone::PhoneNumber;
 use crate::twilio::CallStatus;
-use crate::twiml::VoiceResponse;
+use crate::twiml::{Text, VoiceResponse};
 
 type AppState = State<Arc<ServerState>>;
 
@@ -156,7 +156,7 @@ pub(crate) async fn inbound(State(state): AppState, uri: Uri, signed: Signed) ->
     let Some(flow) = flow else {
         tracing::warn!(call_sid = %sid, called, "inbound call to a number with no flow; declined politely");
         let mut response = VoiceResponse::new();
-        response.say(state.settings.fallback_line.as_str());
+        response.say(Text::copied(&state.settings.fallback_line));
         response.hangup();
         return twiml(&response);
     };
@@ -235,7 +235,7 @@ async fn answer(state: &ServerState, request: FlowRequest) -> Response {
         .bus()
         .publish(Event::other(EventKind::ScriptError, data));
     let mut response = VoiceResponse::new();
-    response.say(state.settings.fallback_line.as_str());
+    response.say(Text::copied(&state.settings.fallback_line));
     response.hangup();
     twiml(&response)
 }

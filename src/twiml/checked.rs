@@ -1,7 +1,7 @@
 //! Building TwiML by the official library's method and keyword names, checked against its
 //! vocabulary ([`super::schema`]): what the Lua builder and the Python `VoiceResponse` use.
 
-use super::element::{AttrValue, Element, wire_name};
+use super::element::{AttrValue, Element, Text, wire_name};
 use super::schema::{self, ROOT_CLASS, ROOT_ELEMENT};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,7 +54,7 @@ pub fn nest<'e>(
     })?;
     let mut child = Element::new(spec.element);
     match (value, spec.value) {
-        (Some(text), _) => child.set_text(text),
+        (Some(text), _) => child.set_text(Text::copied(text)),
         (None, Some(parameter)) if spec.value_required => {
             return Err(TwimlError::MissingValue {
                 method: method.to_owned(),

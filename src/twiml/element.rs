@@ -43,7 +43,16 @@ impl AttrValue {
         self.render_compact().into_string()
     }
 
+    // Inlined so that setting a text value (most attributes) compiles to a plain move.
+    #[inline(always)]
     fn render_compact(self) -> CompactString {
+        match self {
+            AttrValue::Text(s) => s,
+            other => other.render_scalar(),
+        }
+    }
+
+    fn render_scalar(self) -> CompactString {
         match self {
             AttrValue::Text(s) => s,
             AttrValue::Bool(true) => CompactString::const_new("true"),
@@ -57,6 +66,40 @@ impl AttrValue {
     }
 }
 
+/// An element's text. A `&'static str` (a literal, as builders mostly pass) is kept by
+/// reference, not copied, as the official library keeps its literals; other text is copied,
+/// inline when short.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text(CompactString);
+
+impl Text {
+    /// Text borrowed for less than `'static`, copied.
+    pub fn copied(text: &str) -> Self {
+        Text(CompactString::from(text))
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(text: &'static str) -> Self {
+        Text(literal(text))
+    }
+}
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text(CompactString::from(text))
+    }
+}
+impl From<&String> for Text {
+    fn from(text: &String) -> Self {
+        Text(CompactString::from(text.as_str()))
+    }
+}
+impl From<CompactString> for Text {
+    fn from(text: CompactString) -> Self {
+        Text(text)
+    }
+}
+
 macro_rules! attr_from {
     ($($t:ty => $variant:ident $(as $cast:ty)?),+ $(,)?) => {
         $(impl From<$t> for AttrValue {
@@ -66,11 +109,27 @@ macro_rules! attr_from {
 }
 attr_from!(bool => Bool, i64 => Int, i32 => Int as i64, u32 => Int as i64, u16 => Int as i64, u8 => Int as i64, f64 => Float);
 
-impl From<&str> for AttrValue {
-    fn from(v: &str) -> Self {
-        AttrValue::Text(CompactString::from(v))
+/// A `&'static str` (a literal, as builders mostly pass) is kept by reference, not copied, as
+/// the official library keeps its literals. Other text is copied, inline when short.
+impl From<&'static str> for AttrValue {
+    fn from(v: &'static str) -> Self {
+        AttrValue::Text(literal(v))
     }
 }
+
+/// A literal held without a heap block: copied inline when short (`const_new` would copy it
+/// byte by byte), else referenced.
+#[inline]
+fn literal(text: &'static str) -> CompactString {
+    if text.len() <= INLINE_TEXT {
+        CompactString::from(text)
+    } else {
+        CompactString::const_new(text)
+    }
+}
+
+/// The longest text a `CompactString` holds inline.
+const INLINE_TEXT: usize = std::mem::size_of::<CompactString>();
 impl From<String> for AttrValue {
     fn from(v: String) -> Self {
         AttrValue::Text(CompactString::from(v))
@@ -145,7 +204,14 @@ impl Element {
             .binary_search_by(|(k, _)| name_order(k, &name))
         {
             Ok(i) => self.attributes[i].1 = value,
-            Err(i) => self.attributes.insert(i, (name, value)),
+            Err(i) => {
+                // Verbs such as Gather, Record and Dial carry many attributes: start with room
+                // for most of them rather than growing 4 → 8 → 16.
+                if self.attributes.capacity() == 0 {
+                    self.attributes.reserve_exact(FIRST_ATTRIBUTES);
+                }
+                self.attributes.insert(i, (name, value));
+            }
         }
     }
 
@@ -160,11 +226,11 @@ impl Element {
     }
 
     /// Sets the opening text (the official library's `value`). Empty text writes nothing.
-    pub fn set_text(&mut self, text: impl Into<CompactString>) {
-        self.text = Some(text.into());
+    pub fn set_text(&mut self, text: impl Into<Text>) {
+        self.text = Some(text.into().0);
     }
 
-    pub fn with_text(mut self, text: impl Into<CompactString>) -> Self {
+    pub fn with_text(mut self, text: impl Into<Text>) -> Self {
         self.set_text(text);
         self
     }
@@ -294,6 +360,9 @@ impl Node for Element {
         }
     }
 }
+
+/// Room for attributes an element gets with its first one.
+const FIRST_ATTRIBUTES: usize = 8;
 
 /// Byte order of names, as Python's `sorted` orders them. Attribute names mostly differ in
 /// their first byte, which is compared inline before calling into a full comparison.

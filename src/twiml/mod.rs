@@ -8,6 +8,6 @@ pub mod schema;
 mod writer;
 
 pub use checked::{Extras, TwimlError, nest, response};
-pub use element::{AttrValue, Child, Element, wire_name};
+pub use element::{AttrValue, Child, Element, Text, wire_name};
 pub use response::{VoiceResponse, fits_inline, say_document};
 pub use writer::{Node, XML_DECLARATION, escape_text, is_xml_char, write};

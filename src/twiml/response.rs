@@ -1,7 +1,7 @@
 //! `VoiceResponse`: the `<Response>` document with typed shortcuts for the verbs the runtime
 //! writes most. Every other verb and attribute goes through [`Element`] directly.
 
-use super::element::Element;
+use super::element::{Element, Text};
 
 /// A `<Response>` document.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,11 +28,11 @@ impl VoiceResponse {
     }
 
     /// `<Say>text</Say>`; SSML children may be pushed onto the result.
-    pub fn say(&mut self, text: impl Into<compact_str::CompactString>) -> &mut Element {
+    pub fn say(&mut self, text: impl Into<Text>) -> &mut Element {
         self.append(Element::new("Say").with_text(text))
     }
 
-    pub fn play(&mut self, url: impl Into<compact_str::CompactString>) -> &mut Element {
+    pub fn play(&mut self, url: impl Into<Text>) -> &mut Element {
         self.append(Element::new("Play").with_text(url))
     }
 
@@ -53,12 +53,12 @@ impl VoiceResponse {
     pub fn dial(&mut self, number: Option<&str>) -> &mut Element {
         let mut dial = Element::new("Dial");
         if let Some(number) = number {
-            dial.set_text(number);
+            dial.set_text(Text::copied(number));
         }
         self.append(dial)
     }
 
-    pub fn redirect(&mut self, url: impl Into<compact_str::CompactString>) -> &mut Element {
+    pub fn redirect(&mut self, url: impl Into<Text>) -> &mut Element {
         self.append(Element::new("Redirect").with_text(url))
     }
 
@@ -108,7 +108,7 @@ pub fn fits_inline(xml: &str) -> bool {
 /// A document that says `message` and ends: what `projectx call --message` sends.
 pub fn say_document(message: &str) -> String {
     let mut response = VoiceResponse::new();
-    response.say(message);
+    response.say(Text::copied(message));
     response.to_xml()
 }
 
