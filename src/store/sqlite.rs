@@ -360,18 +360,7 @@ async fn apply_group(
         for chunk in run.chunks(BATCH_ROWS) {
             match chunk[0] {
                 Write::Placed { .. } => apply_placed(tx, chunk).await?,
-                Write::Finish { .. } => {
-                    for write in chunk {
-                        if let Write::Finish {
-                            attempt,
-                            finish,
-                            next,
-                        } = write
-                        {
-                            apply_finish(tx, *attempt, finish, next).await?;
-                        }
-                    }
-                }
+                Write::Finish { .. } => apply_finishes(tx, chunk).await?,
                 Write::Call(_) => {
                     let calls: Vec<&CallRecord> = chunk
                         .iter()
@@ -435,52 +424,126 @@ async fn apply_placed(
     insert_audits(tx, &entries).await
 }
 
-/// Completes an attempt, moves its contact on and audits it, unless it finished before.
-async fn apply_finish(
+/// Completes attempts, moves their contacts on and audits them, skipping each attempt that
+/// finished before (a repeated ending changes nothing): one statement for the attempts, one for
+/// their contacts, one for the audit rows.
+async fn apply_finishes(
     tx: &mut Transaction<'_, Sqlite>,
-    attempt: i64,
-    finish: &Finish,
-    next: &Next,
+    writes: &[&Write],
 ) -> Result<(), StoreError> {
-    let status = finish.status.unwrap_or(AttemptStatus::Finished);
-    let updated = sqlx::query(
-        "UPDATE attempts SET status = ?, outcome = ?, answered_by = ?, duration = ?, price = ?,
-         error_code = ?, error = ?, finished_at = ?
-         WHERE id = ? AND status IN ('journaled', 'placed')
-         RETURNING contact_id, campaign, to_number, call_sid",
-    )
-    .bind(status.as_str())
-    .bind(finish.outcome.map(Outcome::as_str))
-    .bind(&finish.answered_by)
-    .bind(finish.duration.and_then(|d| i64::try_from(d).ok()))
-    .bind(finish.price)
-    .bind(finish.error_code.map(i64::from))
-    .bind(&finish.error)
-    .bind(ms(finish.at.unwrap_or_else(Utc::now)))
-    .bind(attempt)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(map_err)?;
-    // Finished before (a duplicate event): the contact has already moved on.
-    let Some(row) = updated else {
-        return Ok(());
-    };
-    let contact: Option<i64> = row.try_get("contact_id").map_err(map_err)?;
-    if let Some(contact) = contact {
-        move_contact(tx, contact, next, finish.outcome, finish.error.as_deref()).await?;
+    // The first ending of an attempt wins, as it would applied one by one.
+    let mut finishes: Vec<(i64, &Finish, &Next)> = Vec::with_capacity(writes.len());
+    for write in writes {
+        if let Write::Finish {
+            attempt,
+            finish,
+            next,
+        } = write
+            && !finishes.iter().any(|(id, ..)| id == attempt)
+        {
+            finishes.push((*attempt, finish, next));
+        }
     }
-    if let Some((action, reason)) = &finish.audit {
-        let entry = AuditEntry {
-            at: finish.at.unwrap_or_else(Utc::now),
-            campaign: row.try_get("campaign").map_err(map_err)?,
-            to: row.try_get("to_number").map_err(map_err)?,
-            action: *action,
-            reason: reason.clone(),
-            call_sid: row.try_get("call_sid").map_err(map_err)?,
+    let now = Utc::now();
+    let mut update = QueryBuilder::<Sqlite>::new(
+        "WITH f (id, status, outcome, answered_by, duration, price, error_code, error, finished_at) AS (",
+    );
+    update.push_values(&finishes, |mut row, (attempt, finish, _)| {
+        row.push_bind(*attempt)
+            .push_bind(finish.status.unwrap_or(AttemptStatus::Finished).as_str())
+            .push_bind(finish.outcome.map(Outcome::as_str))
+            .push_bind(finish.answered_by.as_deref())
+            .push_bind(finish.duration.and_then(|d| i64::try_from(d).ok()))
+            .push_bind(finish.price)
+            .push_bind(finish.error_code.map(i64::from))
+            .push_bind(finish.error.as_deref())
+            .push_bind(ms(finish.at.unwrap_or(now)));
+    });
+    update.push(
+        ") UPDATE attempts SET status = f.status, outcome = f.outcome, answered_by = f.answered_by,
+         duration = f.duration, price = f.price, error_code = f.error_code, error = f.error,
+         finished_at = f.finished_at
+         FROM f WHERE attempts.id = f.id AND attempts.status IN ('journaled', 'placed')
+         RETURNING attempts.id AS id, attempts.contact_id AS contact_id,
+         attempts.campaign AS campaign, attempts.to_number AS to_number,
+         attempts.call_sid AS call_sid",
+    );
+    let rows = update.build().fetch_all(&mut **tx).await.map_err(map_err)?;
+    let mut moves = Vec::with_capacity(rows.len());
+    let mut audits = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.try_get("id").map_err(map_err)?;
+        let Some((_, finish, next)) = finishes.iter().find(|f| f.0 == id) else {
+            continue;
         };
-        insert_audit(tx, &entry).await?;
+        if let Some(contact) = row
+            .try_get::<Option<i64>, _>("contact_id")
+            .map_err(map_err)?
+        {
+            moves.push(ContactMove {
+                contact,
+                next,
+                outcome: finish.outcome,
+                reason: finish.error.as_deref(),
+            });
+        }
+        if let Some((action, reason)) = &finish.audit {
+            audits.push(AuditEntry {
+                at: finish.at.unwrap_or(now),
+                campaign: row.try_get("campaign").map_err(map_err)?,
+                to: row.try_get("to_number").map_err(map_err)?,
+                action: *action,
+                reason: reason.clone(),
+                call_sid: row.try_get("call_sid").map_err(map_err)?,
+            });
+        }
     }
+    move_contacts(tx, &moves).await?;
+    insert_audits(tx, &audits).await
+}
+
+/// A contact to move on after its attempt ended.
+struct ContactMove<'a> {
+    contact: i64,
+    next: &'a Next,
+    outcome: Option<Outcome>,
+    reason: Option<&'a str>,
+}
+
+/// Moves contacts on inside `tx`, in one statement.
+async fn move_contacts(
+    tx: &mut Transaction<'_, Sqlite>,
+    moves: &[ContactMove<'_>],
+) -> Result<(), StoreError> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let mut update =
+        QueryBuilder::<Sqlite>::new("WITH m (id, status, next_at, outcome, reason) AS (");
+    update.push_values(moves, |mut row, m| {
+        let (status, next_at) = contact_next(m.next);
+        row.push_bind(m.contact)
+            .push_bind(status.as_str())
+            .push_bind(next_at)
+            .push_bind(m.outcome.map(Outcome::as_str))
+            .push_bind(m.reason);
+    });
+    update.push(
+        ") UPDATE contacts SET status = m.status, next_at = COALESCE(m.next_at, contacts.next_at),
+         last_outcome = COALESCE(m.outcome, contacts.last_outcome), reason = m.reason
+         FROM m WHERE contacts.id = m.id",
+    );
+    update.build().execute(&mut **tx).await.map_err(map_err)?;
     Ok(())
+}
+
+/// A contact's status and next due time after `next`.
+fn contact_next(next: &Next) -> (ContactStatus, Option<i64>) {
+    match next {
+        Next::Retry(at) => (ContactStatus::Pending, Some(ms(*at))),
+        Next::Done => (ContactStatus::Done, None),
+        Next::Skipped => (ContactStatus::Skipped, None),
+    }
 }
 
 /// Moves a contact on inside `tx`.
@@ -491,11 +554,7 @@ async fn move_contact(
     outcome: Option<Outcome>,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
-    let (status, next_at) = match next {
-        Next::Retry(at) => (ContactStatus::Pending, Some(ms(*at))),
-        Next::Done => (ContactStatus::Done, None),
-        Next::Skipped => (ContactStatus::Skipped, None),
-    };
+    let (status, next_at) = contact_next(next);
     sqlx::query(
         "UPDATE contacts SET status = ?, next_at = COALESCE(?, next_at),
          last_outcome = COALESCE(?, last_outcome), reason = ? WHERE id = ?",

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use projectx::campaign::Outcome;
 use projectx::events::EventKind;
 use projectx::store::{
-    AttemptStatus, AuditAction, CampaignState, ContactRecord, Finish, NewAttempt, NewContact, Next,
-    SqliteOptions, SqliteStore, Store,
+    AttemptStatus, AuditAction, CampaignState, ContactRecord, ContactStatus, Finish, NewAttempt,
+    NewContact, Next, SqliteOptions, SqliteStore, Store,
 };
 use sqlx::Connection;
 
@@ -261,11 +262,57 @@ async fn writes_made_together_are_each_committed_once() {
         "one placed and one finished entry per call"
     );
     let contacts = store.contacts("c").await.unwrap();
-    assert!(
-        contacts
+    assert!(contacts.iter().all(|c| c.status == ContactStatus::Done));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_different_endings_of_one_call_at_once_leave_one_consistent_ending() {
+    let (_dir, store, now) = campaign_of(200, 5_000_000).await;
+    let store = Arc::new(store);
+    let due = store.due_contacts("c", now, 200).await.unwrap();
+    let batch: Vec<_> = due.iter().map(|c| attempt(c, now)).collect();
+    let ids = store.journal_attempts(&batch).await.unwrap();
+    let retry_at = now + chrono::Duration::minutes(10);
+    // A callback says busy (retry later) while a sweep says completed (done), at the same time:
+    // whichever is committed first is the ending, and the contact follows that one.
+    let endings = ids.iter().flat_map(|&attempt| {
+        [
+            (Outcome::Busy, Next::Retry(retry_at)),
+            (Outcome::Completed, Next::Done),
+        ]
+        .map(|(outcome, next)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let finish = Finish {
+                    outcome: Some(outcome),
+                    audit: Some((AuditAction::Finished, outcome.to_string())),
+                    ..Finish::default()
+                };
+                store.finish_attempt(attempt, &finish, &next).await
+            })
+        })
+    });
+    for ending in futures_util::future::join_all(endings).await {
+        ending.unwrap().unwrap();
+    }
+    let attempts = store.attempts("c").await.unwrap();
+    let contacts = store.contacts("c").await.unwrap();
+    assert_eq!(attempts.len(), 200);
+    for attempt in &attempts {
+        let contact = contacts
             .iter()
-            .all(|c| c.status == projectx::store::ContactStatus::Done)
-    );
+            .find(|c| Some(c.id) == attempt.contact_id)
+            .unwrap();
+        let expected = match attempt.outcome {
+            Some(Outcome::Busy) => ContactStatus::Pending,
+            Some(Outcome::Completed) => ContactStatus::Done,
+            other => panic!("attempt {} ended as {other:?}", attempt.id),
+        };
+        assert_eq!(contact.status, expected, "attempt {}", attempt.id);
+        assert_eq!(contact.last_outcome, attempt.outcome);
+    }
+    let audit = store.audit_log(Some("c"), 1_000).await.unwrap();
+    assert_eq!(audit.len(), 200, "one finished entry per call");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
