@@ -51,6 +51,24 @@ fn attempt(contact: &ContactRecord, at: chrono::DateTime<chrono::Utc>) -> NewAtt
     }
 }
 
+/// [`campaign_of`] with an attempt journaled for every contact: the store, shared, and the
+/// attempts' ids.
+async fn journaled_campaign_of(
+    n: u32,
+    first: u32,
+) -> (
+    tempfile::TempDir,
+    Arc<SqliteStore>,
+    chrono::DateTime<chrono::Utc>,
+    Vec<i64>,
+) {
+    let (dir, store, now) = campaign_of(n, first).await;
+    let due = store.due_contacts("c", now, n).await.unwrap();
+    let batch: Vec<_> = due.iter().map(|c| attempt(c, now)).collect();
+    let ids = store.journal_attempts(&batch).await.unwrap();
+    (dir, Arc::new(store), now, ids)
+}
+
 #[tokio::test]
 async fn the_journal_completes_once_and_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
@@ -214,11 +232,7 @@ async fn a_journal_batch_answers_each_contact_in_order() {
 /// once, with its own audit entries, and each caller must get its answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_made_together_are_each_committed_once() {
-    let (_dir, store, now) = campaign_of(300, 4_000_000).await;
-    let store = Arc::new(store);
-    let due = store.due_contacts("c", now, 300).await.unwrap();
-    let batch: Vec<_> = due.iter().map(|c| attempt(c, now)).collect();
-    let ids = store.journal_attempts(&batch).await.unwrap();
+    let (_dir, store, _, ids) = journaled_campaign_of(300, 4_000_000).await;
     let calls = ids.iter().enumerate().map(|(i, &attempt)| {
         let store = store.clone();
         tokio::spawn(async move {
@@ -267,11 +281,7 @@ async fn writes_made_together_are_each_committed_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_different_endings_of_one_call_at_once_leave_one_consistent_ending() {
-    let (_dir, store, now) = campaign_of(200, 5_000_000).await;
-    let store = Arc::new(store);
-    let due = store.due_contacts("c", now, 200).await.unwrap();
-    let batch: Vec<_> = due.iter().map(|c| attempt(c, now)).collect();
-    let ids = store.journal_attempts(&batch).await.unwrap();
+    let (_dir, store, now, ids) = journaled_campaign_of(200, 5_000_000).await;
     let retry_at = now + chrono::Duration::minutes(10);
     // A callback says busy (retry later) while a sweep says completed (done), at the same time:
     // whichever is committed first is the ending, and the contact follows that one.
