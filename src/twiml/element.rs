@@ -66,9 +66,9 @@ impl AttrValue {
     }
 }
 
-/// An element's text. A `&'static str` (a literal, as builders mostly pass) is kept by
-/// reference, not copied, as the official library keeps its literals; other text is copied,
-/// inline when short.
+/// An element's text. A `&'static str` (a literal, as builders mostly pass) takes no heap
+/// block: inline when short, else by reference, as the official library keeps its literals.
+/// Other text is copied, inline when short.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Text(CompactString);
 
@@ -109,8 +109,7 @@ macro_rules! attr_from {
 }
 attr_from!(bool => Bool, i64 => Int, i32 => Int as i64, u32 => Int as i64, u16 => Int as i64, u8 => Int as i64, f64 => Float);
 
-/// A `&'static str` (a literal, as builders mostly pass) is kept by reference, not copied, as
-/// the official library keeps its literals. Other text is copied, inline when short.
+/// A `&'static str` takes no heap block, as for [`Text`].
 impl From<&'static str> for AttrValue {
     fn from(v: &'static str) -> Self {
         AttrValue::Text(literal(v))
