@@ -5,10 +5,11 @@ use std::sync::{Arc, Weak};
 
 use chrono::{DateTime, Utc};
 
+use super::run::OpenAttempt;
 use super::spec::{CampaignSpec, Outcome};
 use super::{Inner, lock};
 use crate::events::{CallEvent, EventKind};
-use crate::store::{AuditAction, Finish, Next, StoreError};
+use crate::store::{AttemptRecord, AuditAction, Finish, Next, StoreError};
 
 /// Events queued for campaigns before the oldest are dropped (and then reconciled).
 const QUEUE: usize = 1 << 16;
@@ -47,12 +48,12 @@ pub async fn follow(inner: Weak<Inner>) {
         }
         // The slot is free as soon as the call is over; recording it (and fetching its price)
         // happens beside the next calls, not before them.
-        if let Some(run) = lock(&inner.running).get(call.campaign.as_deref().unwrap_or_default()) {
-            run.release(&call.sid);
-        }
+        let open = lock(&inner.running)
+            .get(call.campaign.as_deref().unwrap_or_default())
+            .and_then(|run| run.release(&call.sid));
         let call = call.clone();
         tokio::spawn(async move {
-            if let Err(e) = ended(&inner, &call).await {
+            if let Err(e) = ended(&inner, &call, open).await {
                 // The attempt stays open; the next sweep finishes it from Twilio's records.
                 tracing::error!(call_sid = %call.sid, error = %e, "cannot record the end of a campaign call");
             }
@@ -60,17 +61,30 @@ pub async fn follow(inner: Weak<Inner>) {
     }
 }
 
-/// Records how a call ended, once; a repeated ending changes nothing.
-async fn ended(inner: &Arc<Inner>, call: &CallEvent) -> Result<(), StoreError> {
-    let Some(attempt) = inner.store.attempt_by_sid(&call.sid).await? else {
-        return Ok(());
+/// Records how a call ended, once; a repeated ending changes nothing. `open`: the attempt as
+/// this process placed it, when it was still following the call; otherwise it is read back.
+async fn ended(
+    inner: &Arc<Inner>,
+    call: &CallEvent,
+    open: Option<OpenAttempt>,
+) -> Result<(), StoreError> {
+    let ending = match open {
+        Some(open) => Ending {
+            attempt: open.attempt,
+            campaign: call.campaign.clone().unwrap_or_default(),
+            attempts: open.attempts,
+            call_sid: Some(call.sid.clone()),
+        },
+        None => match inner.store.attempt_by_sid(&call.sid).await? {
+            Some(attempt) if attempt.is_open() => Ending::read(inner, &attempt).await?,
+            _ => return Ok(()),
+        },
     };
     let outcome = Outcome::from_status(&call.status, call.answered_by.as_deref());
     let price = match &inner.dialer {
         Some(dialer) => crate::usage::price_of(call, dialer.api().as_ref()).await,
         None => call.price,
     };
-    crate::usage::count_cost(call.campaign.as_deref(), call.agent.as_deref(), price);
     let finish = Finish {
         outcome: Some(outcome),
         answered_by: call.answered_by.clone(),
@@ -81,64 +95,103 @@ async fn ended(inner: &Arc<Inner>, call: &CallEvent) -> Result<(), StoreError> {
         at: Some(Utc::now()),
         ..Finish::default()
     };
-    finish_attempt(inner, &attempt, finish).await
+    if finish_open(inner, &ending, finish).await? {
+        crate::usage::count_cost(call.campaign.as_deref(), call.agent.as_deref(), price);
+    }
+    Ok(())
 }
 
-/// Completes an open attempt by its outcome and moves its contact on.
-pub async fn finish_attempt(
-    inner: &Arc<Inner>,
-    attempt: &crate::store::AttemptRecord,
-    finish: Finish,
-) -> Result<(), StoreError> {
-    let name = attempt.campaign.clone().unwrap_or_default();
-    let run = lock(&inner.running).get(&name).cloned();
-    let open = matches!(
-        attempt.status,
-        crate::store::AttemptStatus::Journaled | crate::store::AttemptStatus::Placed
-    );
-    if open {
-        let spec = match &run {
-            Some(run) => run.spec.clone(),
-            None => inner
-                .store
-                .campaign(&name)
-                .await?
-                .map(|c| c.spec)
-                .unwrap_or_default(),
-        };
+/// An open attempt, as its ending needs it.
+struct Ending {
+    attempt: i64,
+    campaign: String,
+    /// The contact's attempts, this one included.
+    attempts: u32,
+    call_sid: Option<String>,
+}
+
+impl Ending {
+    /// Reads what `attempt` (open) does not carry: its contact's attempts.
+    async fn read(inner: &Inner, attempt: &AttemptRecord) -> Result<Self, StoreError> {
         let attempts = match attempt.contact_id {
             Some(id) => inner.store.contact(id).await?.map_or(1, |c| c.attempts),
             None => 1,
         };
-        let outcome = finish.outcome.unwrap_or(Outcome::Completed);
-        let now = Utc::now();
-        let next = next_for(&spec, attempts, outcome, now);
-        let reason = match (&next, finish.duration) {
-            (Next::Retry(at), _) => {
-                format!("{outcome}; retry at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
-            }
-            (_, Some(seconds)) => format!("{outcome} after {seconds}s"),
-            _ => outcome.to_string(),
-        };
-        let finish = Finish {
-            audit: Some((AuditAction::Finished, reason)),
-            ..finish
-        };
-        inner
-            .store
-            .finish_attempt(attempt.id, &finish, &next)
-            .await?;
-        inner.add_price(finish.price);
-        if let Some(run) = &run {
-            let failure = (outcome == Outcome::Failed).then(|| finish.error_code.unwrap_or(0));
-            if let Some(reason) = lock(&run.breaker).record(failure) {
-                tracing::error!(campaign = %name, %reason, "campaign paused");
-                run.pause(&reason);
-            }
-        }
+        Ok(Self {
+            attempt: attempt.id,
+            campaign: attempt.campaign.clone().unwrap_or_default(),
+            attempts,
+            call_sid: attempt.call_sid.clone(),
+        })
     }
-    if let (Some(run), Some(sid)) = (&run, &attempt.call_sid) {
+}
+
+/// Completes an attempt by its outcome and moves its contact on, if it is still open.
+pub async fn finish_attempt(
+    inner: &Arc<Inner>,
+    attempt: &AttemptRecord,
+    finish: Finish,
+) -> Result<(), StoreError> {
+    if attempt.is_open() {
+        let ending = Ending::read(inner, attempt).await?;
+        finish_open(inner, &ending, finish).await?;
+    } else if let Some(sid) = &attempt.call_sid
+        && let Some(run) = lock(&inner.running).get(attempt.campaign.as_deref().unwrap_or_default())
+    {
         run.release(sid);
     }
     Ok(())
+}
+
+/// Completes an open attempt by its outcome and moves its contact on. `false`: it had
+/// already ended, and nothing was counted again.
+async fn finish_open(
+    inner: &Arc<Inner>,
+    ending: &Ending,
+    finish: Finish,
+) -> Result<bool, StoreError> {
+    let run = lock(&inner.running).get(&ending.campaign).cloned();
+    let spec = match &run {
+        Some(run) => run.spec.clone(),
+        None => inner
+            .store
+            .campaign(&ending.campaign)
+            .await?
+            .map(|c| c.spec)
+            .unwrap_or_default(),
+    };
+    let outcome = finish.outcome.unwrap_or(Outcome::Completed);
+    let now = Utc::now();
+    let next = next_for(&spec, ending.attempts, outcome, now);
+    let reason = match (&next, finish.duration) {
+        (Next::Retry(at), _) => {
+            format!("{outcome}; retry at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
+        }
+        (_, Some(seconds)) => format!("{outcome} after {seconds}s"),
+        _ => outcome.to_string(),
+    };
+    let finish = Finish {
+        audit: Some((AuditAction::Finished, reason)),
+        ..finish
+    };
+    let recorded = inner
+        .store
+        .finish_attempt(ending.attempt, &finish, &next)
+        .await?;
+    if let Some(run) = &run {
+        if recorded {
+            inner.add_price(finish.price);
+            let failure = (outcome == Outcome::Failed).then(|| finish.error_code.unwrap_or(0));
+            if let Some(reason) = lock(&run.breaker).record(failure) {
+                tracing::error!(campaign = %ending.campaign, %reason, "campaign paused");
+                run.pause(&reason);
+            }
+        }
+        if let Some(sid) = &ending.call_sid {
+            run.release(sid);
+        }
+    } else if recorded {
+        inner.add_price(finish.price);
+    }
+    Ok(recorded)
 }

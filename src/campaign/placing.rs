@@ -54,7 +54,7 @@ pub async fn place(
     contact: ContactRecord,
     held: Held,
 ) {
-    let attempt = held.attempt;
+    let attempt = held.open.attempt;
     let held = Mutex::new(Some(held));
     let result = dialer
         .place_then(&request, |sid| {

@@ -39,12 +39,21 @@ pub enum Control {
     Stopped,
 }
 
-/// Permits a call holds while it is in progress.
+/// Permits a call holds while it is in progress, and what its ending needs to know.
 #[derive(Debug)]
 pub struct Held {
-    pub attempt: i64,
+    pub open: OpenAttempt,
     _campaign: OwnedSemaphorePermit,
     _global: OwnedSemaphorePermit,
+}
+
+/// An attempt this run journaled and placed, known without reading it back: the ending of its
+/// call needs no read of the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenAttempt {
+    pub attempt: i64,
+    /// The contact's attempts, this one included (what the retry policy counts).
+    pub attempts: u32,
 }
 
 #[derive(Debug)]
@@ -132,11 +141,11 @@ impl Run {
         lock(&self.calls).len() + lock(&self.placing).len()
     }
 
-    /// Ends a call's hold on its slots.
-    pub fn release(&self, sid: &str) {
-        if lock(&self.calls).remove(sid).is_some() {
-            self.wake.notify_one();
-        }
+    /// Frees the slots of the call `sid`; its attempt, if this run was still following it.
+    pub fn release(&self, sid: &str) -> Option<OpenAttempt> {
+        let held = lock(&self.calls).remove(sid)?;
+        self.wake.notify_one();
+        Some(held.open)
     }
 }
 
@@ -508,7 +517,10 @@ async fn dial_batch(
     for ((contact, (campaign, global), request, ..), attempt) in dials.into_iter().zip(attempts) {
         lock(&run.placing).insert(attempt);
         let held = Held {
-            attempt,
+            open: OpenAttempt {
+                attempt,
+                attempts: contact.attempts.saturating_add(1),
+            },
             _campaign: campaign,
             _global: global,
         };

@@ -104,13 +104,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         reason: &str,
     ) -> Result<(), StoreError>;
     /// Completes an attempt, moves its contact on and writes `finish.audit` to the audit log,
-    /// in one transaction.
+    /// in one transaction. `Ok(false)`: the attempt had already ended, and nothing changed
+    /// (a repeated ending), so whatever the ending would count is not counted again.
     async fn finish_attempt(
         &self,
         attempt: i64,
         finish: &Finish,
         next: &Next,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     async fn attempt_by_sid(&self, call_sid: &str) -> Result<Option<AttemptRecord>, StoreError>;
     async fn attempt(&self, attempt: i64) -> Result<Option<AttemptRecord>, StoreError>;
     /// Every attempt of a campaign, in the order they were journaled.

@@ -194,6 +194,16 @@ pub struct AttemptRecord {
     pub price: Option<f64>,
 }
 
+impl AttemptRecord {
+    /// Not yet ended: journaled, or placed and not finished.
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.status,
+            AttemptStatus::Journaled | AttemptStatus::Placed
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,

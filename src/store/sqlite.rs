@@ -297,8 +297,9 @@ async fn insert_audit(
 }
 
 impl SqliteStore {
-    /// Commits `write` with whatever others are waiting (see [`group`]).
-    async fn write(&self, write: Write) -> Result<(), StoreError> {
+    /// Commits `write` with whatever others are waiting (see [`group`]). `false`: the write
+    /// was an ending of an attempt that had already ended, and changed nothing.
+    async fn write(&self, write: Write) -> Result<bool, StoreError> {
         let mut answer = self.writes.enqueue(write);
         loop {
             // A writer that took ours answers while we wait for our turn to write: then there is
@@ -329,38 +330,45 @@ impl SqliteStore {
         metrics::histogram!("projectx_store_writes_per_commit").record(group.len() as f64);
         if group.len() > 1 {
             let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
-            if self.commit_writes(&writes).await.is_ok() {
-                for (_, reply) in group {
-                    let _ = reply.send(Ok(()));
+            if let Ok(changed) = self.commit_writes(&writes).await {
+                for ((_, reply), changed) in group.into_iter().zip(changed) {
+                    let _ = reply.send(Ok(changed));
                 }
                 return;
             }
         }
         for (write, reply) in group {
-            let _ = reply.send(self.commit_writes(&[&write]).await);
+            let alone = self.commit_writes(&[&write]).await;
+            let _ = reply.send(alone.map(|changed| changed.first().copied().unwrap_or(true)));
         }
     }
 
-    /// `writes` in one transaction; the caller holds the writer's lock.
-    async fn commit_writes(&self, writes: &[&Write]) -> Result<(), StoreError> {
+    /// `writes` in one transaction; the caller holds the writer's lock. For each write, in
+    /// order: `false` when it was an ending that changed nothing.
+    async fn commit_writes(&self, writes: &[&Write]) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.begin().await?;
-        apply_group(&mut tx, writes).await?;
-        tx.commit().await.map_err(map_err)
+        let changed = apply_group(&mut tx, writes).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(changed)
     }
 }
 
 /// Applies the writes in order; a run of writes of one kind goes in one statement where the
 /// kind allows (CallSids and their audit rows, usage rows), so a group costs few round trips to
-/// SQLite's thread, not a few per call.
+/// SQLite's thread, not a few per call. Answers as [`SqliteStore::commit_writes`].
 async fn apply_group(
     tx: &mut Transaction<'_, Sqlite>,
     writes: &[&Write],
-) -> Result<(), StoreError> {
+) -> Result<Vec<bool>, StoreError> {
+    let mut changed = Vec::with_capacity(writes.len());
     for run in writes.chunk_by(|a, b| std::mem::discriminant(*a) == std::mem::discriminant(*b)) {
         for chunk in run.chunks(BATCH_ROWS) {
             match chunk[0] {
                 Write::Placed { .. } => apply_placed(tx, chunk).await?,
-                Write::Finish { .. } => apply_finishes(tx, chunk).await?,
+                Write::Finish { .. } => {
+                    changed.extend(apply_finishes(tx, chunk).await?);
+                    continue;
+                }
                 Write::Call(_) => {
                     let calls: Vec<&CallRecord> = chunk
                         .iter()
@@ -372,9 +380,10 @@ async fn apply_group(
                     usage::record_calls(tx, &calls).await?;
                 }
             }
+            changed.extend(std::iter::repeat_n(true, chunk.len()));
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Completes attempts with their CallSids, and audits each one that was still journaled (an
@@ -426,21 +435,28 @@ async fn apply_placed(
 
 /// Completes attempts, moves their contacts on and audits them, skipping each attempt that
 /// finished before (a repeated ending changes nothing): one statement for the attempts, one for
-/// their contacts, one for the audit rows.
+/// their contacts, one for the audit rows. For each write, in order: whether it was recorded.
 async fn apply_finishes(
     tx: &mut Transaction<'_, Sqlite>,
     writes: &[&Write],
-) -> Result<(), StoreError> {
+) -> Result<Vec<bool>, StoreError> {
     // The first ending of an attempt wins, as it would applied one by one.
     let mut finishes: Vec<(i64, &Finish, &Next)> = Vec::with_capacity(writes.len());
+    let mut first = Vec::with_capacity(writes.len());
     for write in writes {
-        if let Write::Finish {
+        let Write::Finish {
             attempt,
             finish,
             next,
         } = write
-            && !finishes.iter().any(|(id, ..)| id == attempt)
-        {
+        else {
+            first.push(None);
+            continue;
+        };
+        if finishes.iter().any(|(id, ..)| id == attempt) {
+            first.push(None);
+        } else {
+            first.push(Some(*attempt));
             finishes.push((*attempt, finish, next));
         }
     }
@@ -471,8 +487,10 @@ async fn apply_finishes(
     let rows = update.build().fetch_all(&mut **tx).await.map_err(map_err)?;
     let mut moves = Vec::with_capacity(rows.len());
     let mut audits = Vec::with_capacity(rows.len());
+    let mut recorded = HashSet::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.try_get("id").map_err(map_err)?;
+        recorded.insert(id);
         let Some((_, finish, next)) = finishes.iter().find(|f| f.0 == id) else {
             continue;
         };
@@ -499,7 +517,11 @@ async fn apply_finishes(
         }
     }
     move_contacts(tx, &moves).await?;
-    insert_audits(tx, &audits).await
+    insert_audits(tx, &audits).await?;
+    Ok(first
+        .into_iter()
+        .map(|attempt| attempt.is_some_and(|id| recorded.contains(&id)))
+        .collect())
 }
 
 /// A contact to move on after its attempt ended.
@@ -573,7 +595,7 @@ async fn move_contact(
 #[async_trait]
 impl Store for SqliteStore {
     async fn record_call(&self, call: &CallRecord) -> Result<(), StoreError> {
-        self.write(Write::Call(call.clone())).await
+        self.write(Write::Call(call.clone())).await.map(drop)
     }
 
     async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageRow>, StoreError> {
@@ -881,6 +903,7 @@ impl Store for SqliteStore {
             reason: reason.to_owned(),
         })
         .await
+        .map(drop)
     }
 
     async fn finish_attempt(
@@ -888,7 +911,7 @@ impl Store for SqliteStore {
         attempt: i64,
         finish: &Finish,
         next: &Next,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         self.write(Write::Finish {
             attempt,
             finish: finish.clone(),

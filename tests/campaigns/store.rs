@@ -104,15 +104,20 @@ async fn the_journal_completes_once_and_survives_reopening() {
         audit: Some((AuditAction::Finished, "completed after 30s".to_owned())),
         ..Finish::default()
     };
-    store
-        .finish_attempt(attempt, &finish, &Next::Done)
-        .await
-        .unwrap();
-    // A second ending (a duplicate callback) changes nothing.
-    store
-        .finish_attempt(attempt, &finish, &Next::Retry(now))
-        .await
-        .unwrap();
+    assert!(
+        store
+            .finish_attempt(attempt, &finish, &Next::Done)
+            .await
+            .unwrap(),
+        "the first ending is recorded"
+    );
+    // A second ending (a duplicate callback) changes nothing, and says so.
+    assert!(
+        !store
+            .finish_attempt(attempt, &finish, &Next::Retry(now))
+            .await
+            .unwrap()
+    );
     assert!(store.claim_schedule_run("daily", now, now).await.unwrap());
     assert!(!store.claim_schedule_run("daily", now, now).await.unwrap());
     drop(store);
@@ -251,13 +256,18 @@ async fn writes_made_together_are_each_committed_once() {
                 audit: Some((AuditAction::Finished, "completed".to_owned())),
                 ..Finish::default()
             };
-            store.finish_attempt(attempt, &finish, &Next::Done).await?;
+            let first = store.finish_attempt(attempt, &finish, &Next::Done).await?;
             // A repeated ending (a late callback) changes nothing.
-            store.finish_attempt(attempt, &finish, &Next::Done).await
+            let repeated = store.finish_attempt(attempt, &finish, &Next::Done).await?;
+            Ok::<_, projectx::store::StoreError>((first, repeated))
         })
     });
     for call in futures_util::future::join_all(calls).await {
-        call.unwrap().unwrap();
+        assert_eq!(
+            call.unwrap().unwrap(),
+            (true, false),
+            "each ending is told whether it was the one recorded"
+        );
     }
     let attempts = store.attempts("c").await.unwrap();
     assert_eq!(attempts.len(), 300);
@@ -298,13 +308,20 @@ async fn two_different_endings_of_one_call_at_once_leave_one_consistent_ending()
                     audit: Some((AuditAction::Finished, outcome.to_string())),
                     ..Finish::default()
                 };
-                store.finish_attempt(attempt, &finish, &next).await
+                let recorded = store.finish_attempt(attempt, &finish, &next).await?;
+                Ok::<_, projectx::store::StoreError>((attempt, recorded))
             })
         })
     });
+    let mut recorded = std::collections::HashMap::<i64, usize>::new();
     for ending in futures_util::future::join_all(endings).await {
-        ending.unwrap().unwrap();
+        let (attempt, was_recorded) = ending.unwrap().unwrap();
+        *recorded.entry(attempt).or_default() += usize::from(was_recorded);
     }
+    assert!(
+        ids.iter().all(|id| recorded.get(id) == Some(&1)),
+        "exactly one of the two endings of each call is told it was recorded"
+    );
     let attempts = store.attempts("c").await.unwrap();
     let contacts = store.contacts("c").await.unwrap();
     assert_eq!(attempts.len(), 200);

@@ -27,7 +27,8 @@ pub(super) enum Write {
     Call(CallRecord),
 }
 
-pub(super) type Reply = oneshot::Sender<Result<(), StoreError>>;
+/// The answer to a write: `false` when it was an ending that changed nothing.
+pub(super) type Reply = oneshot::Sender<Result<bool, StoreError>>;
 
 #[derive(Debug, Default)]
 pub(super) struct GroupCommit {
@@ -39,7 +40,7 @@ pub(super) struct GroupCommit {
 
 impl GroupCommit {
     /// Queues a write; the answer comes once a group holding it is committed.
-    pub(super) fn enqueue(&self, write: Write) -> oneshot::Receiver<Result<(), StoreError>> {
+    pub(super) fn enqueue(&self, write: Write) -> oneshot::Receiver<Result<bool, StoreError>> {
         let (reply, answer) = oneshot::channel();
         lock(&self.queue).push((write, reply));
         answer
