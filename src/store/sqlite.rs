@@ -11,7 +11,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
 
 use super::records::*;
 use super::usage::{CallRecord, UsageQuery, UsageRow};
@@ -113,16 +113,28 @@ impl SqliteStore {
             // A file in this process needs no liveness ping before each use (sqlx's default
             // costs a round trip to the connection's thread on every query).
             .test_before_acquire(false)
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await
             .map_err(|e| open_error(e.to_string()))?;
         MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| open_error(format!("migrating: {e}")))?;
+        // Writes take turns anyway: one connection of their own spares each write transaction
+        // the pool's liveness ping when a connection goes back (a round trip to SQLite's
+        // thread). A store in memory lives in its one pooled connection.
+        let writer = if memory {
+            None
+        } else {
+            Some(
+                SqliteConnection::connect_with(&connect)
+                    .await
+                    .map_err(|e| open_error(e.to_string()))?,
+            )
+        };
         Ok(Self {
             pool,
-            writes: Arc::default(),
+            writes: Arc::new(GroupCommit::new(writer)),
         })
     }
 
@@ -131,17 +143,14 @@ impl SqliteStore {
         Self::open("sqlite::memory:", &SqliteOptions::default()).await
     }
 
-    async fn begin(&self) -> Result<Transaction<'_, Sqlite>, StoreError> {
-        self.pool.begin().await.map_err(map_err)
-    }
-
-    /// A write transaction, taken in turn with the group commit's: two writers of this process
-    /// never meet on SQLite's lock, whose busy handler would sleep for milliseconds at a time.
-    async fn begin_write(
-        &self,
-    ) -> Result<(tokio::sync::MutexGuard<'_, ()>, Transaction<'_, Sqlite>), StoreError> {
-        let writing = self.writes.writer.lock().await;
-        Ok((writing, self.begin().await?))
+    /// The store's turn to write, taken in turn with the group commit's: two writers of this
+    /// process never meet on SQLite's lock, whose busy handler would sleep for milliseconds at
+    /// a time.
+    async fn writing(&self) -> Writing<'_> {
+        Writing {
+            connection: self.writes.writer.lock().await,
+            pool: &self.pool,
+        }
     }
 
     /// Every row of `query`, each read by `row`.
@@ -176,6 +185,22 @@ impl SqliteStore {
 }
 
 type Query<'q> = sqlx::query::Query<'q, Sqlite, <Sqlite as sqlx::Database>::Arguments>;
+
+/// A turn to write: the writer's connection, held until dropped.
+struct Writing<'s> {
+    connection: tokio::sync::MutexGuard<'s, Option<SqliteConnection>>,
+    pool: &'s SqlitePool,
+}
+
+impl Writing<'_> {
+    async fn begin(&mut self) -> Result<Transaction<'_, Sqlite>, StoreError> {
+        match self.connection.as_mut() {
+            Some(connection) => connection.begin().await,
+            None => self.pool.begin().await,
+        }
+        .map_err(map_err)
+    }
+}
 
 fn campaign_row(row: &SqliteRow) -> Result<CampaignRecord, StoreError> {
     let name: String = row.try_get("name").map_err(map_err)?;
@@ -313,44 +338,48 @@ impl SqliteStore {
                         ))
                     });
                 }
-                writing = self.writes.writer.lock() => {
+                connection = self.writes.writer.lock() => {
+                    let mut writing = Writing { connection, pool: &self.pool };
                     let group = self.writes.take();
                     if !group.is_empty() {
-                        self.commit_group(group).await;
+                        commit_group(&mut writing, group).await;
                     }
                     drop(writing);
                 }
             }
         }
     }
+}
 
-    /// The group in one transaction; if that fails, each write alone, so one bad write cannot
-    /// fail the others and each caller gets its own answer.
-    async fn commit_group(&self, group: Vec<(Write, Reply)>) {
-        metrics::histogram!("projectx_store_writes_per_commit").record(group.len() as f64);
-        if group.len() > 1 {
-            let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
-            if let Ok(changed) = self.commit_writes(&writes).await {
-                for ((_, reply), changed) in group.into_iter().zip(changed) {
-                    let _ = reply.send(Ok(changed));
-                }
-                return;
+/// The group in one transaction; if that fails, each write alone, so one bad write cannot
+/// fail the others and each caller gets its own answer.
+async fn commit_group(writing: &mut Writing<'_>, group: Vec<(Write, Reply)>) {
+    metrics::histogram!("projectx_store_writes_per_commit").record(group.len() as f64);
+    if group.len() > 1 {
+        let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
+        if let Ok(changed) = commit_writes(writing, &writes).await {
+            for ((_, reply), changed) in group.into_iter().zip(changed) {
+                let _ = reply.send(Ok(changed));
             }
-        }
-        for (write, reply) in group {
-            let alone = self.commit_writes(&[&write]).await;
-            let _ = reply.send(alone.map(|changed| changed.first().copied().unwrap_or(true)));
+            return;
         }
     }
+    for (write, reply) in group {
+        let alone = commit_writes(writing, &[&write]).await;
+        let _ = reply.send(alone.map(|changed| changed.first().copied().unwrap_or(true)));
+    }
+}
 
-    /// `writes` in one transaction; the caller holds the writer's lock. For each write, in
-    /// order: `false` when it was an ending that changed nothing.
-    async fn commit_writes(&self, writes: &[&Write]) -> Result<Vec<bool>, StoreError> {
-        let mut tx = self.begin().await?;
-        let changed = apply_group(&mut tx, writes).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(changed)
-    }
+/// `writes` in one transaction. For each write, in order: `false` when it was an ending that
+/// changed nothing.
+async fn commit_writes(
+    writing: &mut Writing<'_>,
+    writes: &[&Write],
+) -> Result<Vec<bool>, StoreError> {
+    let mut tx = writing.begin().await?;
+    let changed = apply_group(&mut tx, writes).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(changed)
 }
 
 /// Applies the writes in order; a run of writes of one kind goes in one statement where the
@@ -665,7 +694,8 @@ impl Store for SqliteStore {
         until: DateTime<Utc>,
         take_over: Option<&str>,
     ) -> Result<Option<String>, StoreError> {
-        let (_writing, mut tx) = self.begin_write().await?;
+        let mut writing = self.writing().await;
+        let mut tx = writing.begin().await?;
         let row = sqlx::query("SELECT owner, lease_until FROM campaigns WHERE name = ?")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -719,7 +749,8 @@ impl Store for SqliteStore {
         contacts: &[NewContact],
         at: DateTime<Utc>,
     ) -> Result<ImportCounts, StoreError> {
-        let (_writing, mut tx) = self.begin_write().await?;
+        let mut writing = self.writing().await;
+        let mut tx = writing.begin().await?;
         let mut counts = ImportCounts::default();
         for (index, contact) in contacts.iter().enumerate() {
             let vars = serde_json::to_string(&contact.vars)
@@ -828,7 +859,8 @@ impl Store for SqliteStore {
         next: &Next,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let (_writing, mut tx) = self.begin_write().await?;
+        let mut writing = self.writing().await;
+        let mut tx = writing.begin().await?;
         move_contact(&mut tx, contact, next, None, Some(reason)).await?;
         tx.commit().await.map_err(map_err)
     }
@@ -846,7 +878,8 @@ impl Store for SqliteStore {
                 twice.id, twice.to
             )));
         }
-        let (_writing, mut tx) = self.begin_write().await?;
+        let mut writing = self.writing().await;
+        let mut tx = writing.begin().await?;
         let mut ids = HashMap::with_capacity(attempts.len());
         // Bounded so one statement stays under SQLite's limit of bound parameters.
         for chunk in attempts.chunks(BATCH_ROWS) {
@@ -1006,7 +1039,8 @@ impl Store for SqliteStore {
     }
 
     async fn add_dnc(&self, numbers: &[String], source: &str) -> Result<u64, StoreError> {
-        let (_writing, mut tx) = self.begin_write().await?;
+        let mut writing = self.writing().await;
+        let mut tx = writing.begin().await?;
         let now = ms(Utc::now());
         let mut added = 0;
         for number in numbers {
@@ -1052,7 +1086,8 @@ impl Store for SqliteStore {
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let (_writing, mut tx) = self.begin_write().await?;
+        let mut writing = self.writing().await;
+        let mut tx = writing.begin().await?;
         insert_audit(&mut tx, entry).await?;
         tx.commit().await.map_err(map_err)
     }

@@ -6,6 +6,7 @@
 
 use std::sync::Mutex;
 
+use sqlx::SqliteConnection;
 use tokio::sync::oneshot;
 
 use crate::store::{AuditAction, CallRecord, Finish, Next, StoreError};
@@ -34,11 +35,19 @@ pub(super) type Reply = oneshot::Sender<Result<bool, StoreError>>;
 pub(super) struct GroupCommit {
     queue: Mutex<Vec<(Write, Reply)>>,
     /// Held by whoever is writing a group (the next holder takes everything queued), and by
-    /// every other write transaction of the store while it is open.
-    pub(super) writer: tokio::sync::Mutex<()>,
+    /// every other write transaction of the store while it is open. Inside: the connection
+    /// writes go through, kept for the store's life (`None`: the pool's, for a store in memory).
+    pub(super) writer: tokio::sync::Mutex<Option<SqliteConnection>>,
 }
 
 impl GroupCommit {
+    pub(super) fn new(writer: Option<SqliteConnection>) -> Self {
+        Self {
+            queue: Mutex::default(),
+            writer: tokio::sync::Mutex::new(writer),
+        }
+    }
+
     /// Queues a write; the answer comes once a group holding it is committed.
     pub(super) fn enqueue(&self, write: Write) -> oneshot::Receiver<Result<bool, StoreError>> {
         let (reply, answer) = oneshot::channel();
