@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::{CallInfo, CallTracker};
-use crate::phone::Endpoint;
+use crate::phone::{Endpoint, PhoneError};
 use crate::twilio::{
     Call, CallInstructions, CallStatus, CreateCall, MachineDetection, StatusCallbackEvent,
     TwilioApi, TwilioError,
@@ -68,6 +68,9 @@ pub struct Dialer {
     tracker: Arc<CallTracker>,
     voices: VoiceBook,
     settings: DialerSettings,
+    /// `settings.from`, parsed once: most calls go out with it, and parsing a number costs
+    /// more than the rest of building the request.
+    default_from: Option<Result<Endpoint, PhoneError>>,
 }
 
 impl Dialer {
@@ -77,11 +80,16 @@ impl Dialer {
         voices: VoiceBook,
         settings: DialerSettings,
     ) -> Self {
+        let default_from = settings
+            .from
+            .as_deref()
+            .map(|from| Endpoint::parse_in(from, &settings.region));
         Self {
             api,
             tracker,
             voices,
             settings,
+            default_from,
         }
     }
 
@@ -149,10 +157,15 @@ impl Dialer {
 
     /// The caller ID a request goes out with.
     pub fn caller_id(&self, request: &CallRequest) -> Option<String> {
-        let text = request.from.as_deref().or(self.settings.from.as_deref())?;
-        Endpoint::parse_in(text, &self.settings.region)
-            .ok()
-            .map(|e| e.as_str().to_owned())
+        self.from(request)?.ok().map(|e| e.as_str().to_owned())
+    }
+
+    /// The request's `from`, else the configured caller ID; `None` when neither is given.
+    fn from(&self, request: &CallRequest) -> Option<Result<Endpoint, PhoneError>> {
+        match &request.from {
+            Some(from) => Some(Endpoint::parse_in(from, &self.settings.region)),
+            None => self.default_from.clone(),
+        }
     }
 
     /// The Twilio request for `request`, with every local rule checked.
@@ -164,15 +177,12 @@ impl Dialer {
                 source,
             }
         })?;
-        let from_text = request
-            .from
-            .as_deref()
-            .or(self.settings.from.as_deref())
+        let from = self
+            .from(request)
             .ok_or_else(|| {
                 TwilioError::invalid("from", "no caller ID: pass from or set twilio.from_number")
-            })?;
-        let from =
-            Endpoint::parse_in(from_text, region).map_err(|source| TwilioError::InvalidNumber {
+            })?
+            .map_err(|source| TwilioError::InvalidNumber {
                 param: "from",
                 source,
             })?;
