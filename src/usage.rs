@@ -7,12 +7,14 @@ use std::sync::Arc;
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::events::{CallEvent, EventBus, EventKind, Subscription};
+use crate::events::{CallEvent, Event, EventBus, EventKind, Subscription};
 use crate::store::{CallRecord, Store};
 use crate::twilio::TwilioApi;
 
 /// Call endings queued for the recorder before the oldest are dropped (counted by the bus).
 const QUEUE: usize = 1 << 16;
+/// The most endings recorded side by side.
+const BATCH: usize = 256;
 
 /// Records each call's usage as it ends. Dropping it stops recording.
 #[derive(Debug, Clone)]
@@ -50,23 +52,41 @@ async fn follow(
             biased;
             Some(done) = flushes.recv() => {
                 // Endings published before the flush are already queued: record them first.
+                let mut queued = Vec::new();
                 while let Some(event) = events.try_recv() {
-                    if let Some(call) = &event.call {
-                        record(call, store.as_ref(), api.as_deref()).await;
-                    }
+                    queued.push(event);
+                }
+                for batch in queued.chunks(BATCH) {
+                    record_all(batch, store.as_ref(), api.as_deref()).await;
                 }
                 let _ = done.send(());
             }
             event = events.recv() => match event {
                 Some(event) => {
-                    if let Some(call) = &event.call {
-                        record(call, store.as_ref(), api.as_deref()).await;
+                    // Everything queued behind it goes too, recorded side by side: their price
+                    // fetches overlap and their rows share the store's commits, so the recorder
+                    // keeps up with calls ending faster than one commit at a time.
+                    let mut batch = vec![event];
+                    while batch.len() < BATCH
+                        && let Some(event) = events.try_recv()
+                    {
+                        batch.push(event);
                     }
+                    record_all(&batch, store.as_ref(), api.as_deref()).await;
                 }
                 None => return,
             },
         }
     }
+}
+
+/// Records the calls of `events` side by side.
+async fn record_all(events: &[Arc<Event>], store: &dyn Store, api: Option<&dyn TwilioApi>) {
+    let records = events
+        .iter()
+        .filter_map(|event| event.call.as_ref())
+        .map(|call| record(call, store, api));
+    futures_util::future::join_all(records).await;
 }
 
 async fn record(call: &CallEvent, store: &dyn Store, api: Option<&dyn TwilioApi>) {

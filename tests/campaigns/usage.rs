@@ -181,3 +181,48 @@ async fn endings_written_together_count_each_call_once() {
     );
     assert!((totals.cost_usd - 4.0).abs() < 1e-9, "{totals:?}");
 }
+
+/// Endings that pile up while the recorder writes are taken together: every call of a burst
+/// is recorded, once, and a flush returns only after all of them are.
+#[tokio::test]
+async fn a_burst_of_endings_is_recorded_in_full_each_call_once() {
+    use projectx::events::{CallEvent, Event, EventBus};
+    use projectx::store::{SqliteStore, Store};
+    use projectx::usage::UsageRecorder;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("u.db").display());
+    let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(
+        SqliteStore::open(&url, &SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    let bus = EventBus::new();
+    let recorder = UsageRecorder::start(&bus, store.clone(), None);
+    let ended = |i: usize| CallEvent {
+        sid: format!("CA{i:032}"),
+        to: format!("+1415555{:04}", 1000 + i % 9000),
+        from: "+15005550006".to_owned(),
+        status: "completed".to_owned(),
+        agent: Some("dr-quantum".to_owned()),
+        campaign: None,
+        sequence: Some(3),
+        duration: Some(30),
+        price: Some(-0.01),
+        error: None,
+        answered_by: None,
+    };
+    // 1,000 calls end at once, and 100 of them end a second time (a repeated callback): all
+    // are queued before the recorder takes any.
+    for i in (0..1_000).chain(0..100) {
+        bus.publish(Event::call(EventKind::CallEnded, ended(i)));
+    }
+    recorder.flush().await;
+    let rows = store.usage(&UsageQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0].totals.calls, rows[0].totals.seconds),
+        (1_000, 30_000)
+    );
+    assert!((rows[0].totals.cost_usd - 10.0).abs() < 1e-9, "{rows:?}");
+    assert_eq!(bus.dropped(), 0);
+}
