@@ -14,7 +14,8 @@
 //! (`/dev/shm`: no disk), `PROJECTX_BENCH_SYNC=normal` opens it with `synchronous=NORMAL`
 //! instead of the `FULL` that `projectx run` uses. `PROJECTX_BENCH_SIM_LIST=0` skips reading
 //! the simulator's call list back (its listing builds every call for every page: minutes for
-//! 100,000 calls).
+//! 100,000 calls). Before the campaign, `PROJECTX_BENCH_PLAIN_CALLS` (default 20000) calls are
+//! placed through the dialer outside any campaign, at the same pace: what a call alone costs.
 
 #![allow(clippy::unwrap_used)] // a bench binary: fail loudly
 
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use projectx::calls::CallRequest;
 use projectx::campaign::{CampaignSpec, ContactSource};
 use projectx::events::EventKind;
 use projectx::phone::PhoneNumber;
@@ -42,6 +44,8 @@ const SPEED: f64 = 1000.0;
 const MAX_CONCURRENT: u32 = 500;
 /// Area codes in four timezones; every one is open with calling hours 00:00-24:00.
 const AREAS: [&str; 5] = ["212", "312", "415", "617", "713"];
+/// The area code of the calls placed outside the campaign, apart from its contacts.
+const PLAIN_AREA: &str = "646";
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -120,9 +124,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `n` distinct valid US numbers (checked with `PhoneNumber::parse`) as a `to,name` CSV; the
-/// exchanges skip 555 and the N11 codes. Returns the CSV and the numbers.
-fn contacts_csv(n: usize) -> (String, Vec<String>, usize) {
+/// `n` distinct valid US numbers in `areas` (checked with `PhoneNumber::parse`); the exchanges
+/// skip 555 and the N11 codes. Returns the numbers and how many candidates were rejected.
+fn valid_numbers(areas: &[&str], n: usize) -> (Vec<String>, usize) {
     let mut numbers = Vec::with_capacity(n);
     let mut invalid = 0;
     'all: for line in 0..10_000u32 {
@@ -130,7 +134,7 @@ fn contacts_csv(n: usize) -> (String, Vec<String>, usize) {
             if exchange == 555 || exchange % 100 == 11 {
                 continue;
             }
-            for area in AREAS {
+            for area in areas {
                 let number = format!("+1{area}{exchange}{line:04}");
                 match PhoneNumber::parse(&number) {
                     Ok(parsed) if parsed.as_e164() == number => numbers.push(number),
@@ -143,12 +147,54 @@ fn contacts_csv(n: usize) -> (String, Vec<String>, usize) {
         }
     }
     assert_eq!(numbers.len(), n, "not enough valid numbers");
+    (numbers, invalid)
+}
+
+/// `n` distinct valid numbers in [`AREAS`] as a `to,name` CSV. Returns the CSV and the numbers.
+fn contacts_csv(n: usize) -> (String, Vec<String>, usize) {
+    let (numbers, invalid) = valid_numbers(&AREAS, n);
     let mut csv = String::with_capacity(n * 32);
     csv.push_str("to,name\n");
     for (i, number) in numbers.iter().enumerate() {
         csv.push_str(&format!("{number},Contact {i}\n"));
     }
     (csv, numbers, invalid)
+}
+
+/// `n` calls placed through the dialer at `cps`, outside any campaign, each waited for to its
+/// `call.ended` and its usage row: what one call costs this process before a campaign adds its
+/// guard, journal and retry policy (the REST create, four status callbacks and their events,
+/// the price fetch, the usage row).
+async fn plain_calls(runtime: &Runtime, cps: f64, n: usize) {
+    let (numbers, _) = valid_numbers(&[PLAIN_AREA], n);
+    let mut ended = runtime
+        .bus
+        .subscribe("bench-plain", &[EventKind::CallEnded], n + 1024);
+    let (cpu0, switches0, started) = (cpu_ticks("self"), context_switches(), Instant::now());
+    let mut pace = tokio::time::interval(Duration::from_secs_f64(1.0 / cps));
+    for to in numbers {
+        pace.tick().await;
+        let dialer = runtime.dialer.clone();
+        tokio::spawn(async move {
+            let request = CallRequest {
+                to,
+                message: Some("Benchmark call.".into()),
+                ..CallRequest::default()
+            };
+            dialer.place(&request).await.unwrap();
+        });
+    }
+    for _ in 0..n {
+        ended.recv().await.unwrap();
+    }
+    runtime.usage.flush().await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = (cpu_ticks("self") - cpu0) as f64 / clock_ticks();
+    println!(
+        "calls outside a campaign (dialer.place at cps {cps}, area {PLAIN_AREA}): {n} in {elapsed:.1} s, CPU {cpu:.2} s = {:.1} us per call, {:.1} context switches per call",
+        cpu * 1e6 / n as f64,
+        (context_switches() - switches0) as f64 / n as f64
+    );
 }
 
 fn config_yaml(sim_port: u16, runtime_port: u16, db_dir: &Path, cps: f64) -> String {
@@ -311,6 +357,7 @@ fn main() {
         });
 
         pacer_alone(cps, 3.0).await;
+        plain_calls(&runtime, cps, env_or("PROJECTX_BENCH_PLAIN_CALLS", 20_000)).await;
 
         // The end of the import, seen on the bus: wall time and CPU then.
         let mut progress = runtime
@@ -483,8 +530,13 @@ fn main() {
             };
             let mut calls = api.list_calls(&filter);
             let mut received: HashMap<String, usize> = HashMap::new();
+            let plain = format!("+1{PLAIN_AREA}");
             while let Some(call) = calls.next().await {
-                *received.entry(call.unwrap().to.unwrap_or_default()).or_default() += 1;
+                let to = call.unwrap().to.unwrap_or_default();
+                // The calls placed outside the campaign are not the campaign's dials.
+                if !to.starts_with(&plain) {
+                    *received.entry(to).or_default() += 1;
+                }
             }
             println!(
                 "dials per number (simulator's call list, read in {:.0} s): {} calls to {} numbers, {} numbers called more than once, {} of the contacts never called",
