@@ -178,9 +178,11 @@ async fn finish_open(
         .store
         .finish_attempt(ending.attempt, &finish, &next)
         .await?;
+    if recorded {
+        inner.add_price(finish.price);
+    }
     if let Some(run) = &run {
         if recorded {
-            inner.add_price(finish.price);
             let failure = (outcome == Outcome::Failed).then(|| finish.error_code.unwrap_or(0));
             if let Some(reason) = lock(&run.breaker).record(failure) {
                 tracing::error!(campaign = %ending.campaign, %reason, "campaign paused");
@@ -190,8 +192,6 @@ async fn finish_open(
         if let Some(sid) = &ending.call_sid {
             run.release(sid);
         }
-    } else if recorded {
-        inner.add_price(finish.price);
     }
     Ok(recorded)
 }

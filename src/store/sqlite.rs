@@ -1,5 +1,6 @@
 //! The embedded store: one SQLite file in WAL mode, migrated at open.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -470,30 +471,30 @@ async fn apply_finishes(
     writes: &[&Write],
 ) -> Result<Vec<bool>, StoreError> {
     // The first ending of an attempt wins, as it would applied one by one.
-    let mut finishes: Vec<(i64, &Finish, &Next)> = Vec::with_capacity(writes.len());
+    let mut finishes: HashMap<i64, (&Finish, &Next)> = HashMap::with_capacity(writes.len());
     let mut first = Vec::with_capacity(writes.len());
     for write in writes {
-        let Write::Finish {
-            attempt,
-            finish,
-            next,
-        } = write
-        else {
-            first.push(None);
-            continue;
+        let first_of_its_attempt = match write {
+            Write::Finish {
+                attempt,
+                finish,
+                next,
+            } => match finishes.entry(*attempt) {
+                Entry::Vacant(vacant) => {
+                    vacant.insert((finish, next));
+                    Some(*attempt)
+                }
+                Entry::Occupied(_) => None,
+            },
+            _ => None,
         };
-        if finishes.iter().any(|(id, ..)| id == attempt) {
-            first.push(None);
-        } else {
-            first.push(Some(*attempt));
-            finishes.push((*attempt, finish, next));
-        }
+        first.push(first_of_its_attempt);
     }
     let now = Utc::now();
     let mut update = QueryBuilder::<Sqlite>::new(
         "WITH f (id, status, outcome, answered_by, duration, price, error_code, error, finished_at) AS (",
     );
-    update.push_values(&finishes, |mut row, (attempt, finish, _)| {
+    update.push_values(&finishes, |mut row, (attempt, (finish, _))| {
         row.push_bind(*attempt)
             .push_bind(finish.status.unwrap_or(AttemptStatus::Finished).as_str())
             .push_bind(finish.outcome.map(Outcome::as_str))
@@ -520,7 +521,7 @@ async fn apply_finishes(
     for row in rows {
         let id: i64 = row.try_get("id").map_err(map_err)?;
         recorded.insert(id);
-        let Some((_, finish, next)) = finishes.iter().find(|f| f.0 == id) else {
+        let Some((finish, next)) = finishes.get(&id) else {
             continue;
         };
         if let Some(contact) = row
