@@ -30,9 +30,10 @@ fn describe(e: &Element) -> Value {
         "name": e.name(),
         "attrs": e.attributes().map(|(k, v)| [k, v]).collect::<Vec<_>>(),
         "text": e.text(),
-        "children": e.children().iter().map(|c| match c {
+        "children": content(e).iter().map(|c| match c {
             Child::Element(child) => describe(child),
             Child::Text(text) => Value::String(text.clone()),
+            Child::Markup(_) => unreachable!("content() reads markup back"),
         }).collect::<Vec<_>>(),
     })
 }

@@ -1,9 +1,10 @@
 //! Property: every document the builder can make is well-formed XML that an independent parser
-//! (quick-xml) reads back to the same tree, whatever text and attribute values it holds.
+//! (quick-xml) reads back to the same tree, whatever text and attribute values it holds; the
+//! same for content written as markup in one pass.
 
 #![allow(clippy::unwrap_used)] // test helpers fail loudly by design
 
-use projectx::twiml::{Child, Element, is_xml_char};
+use projectx::twiml::{Child, Element, MarkupWriter, is_xml_char};
 use proptest::prelude::*;
 use quick_xml::events::Event;
 
@@ -86,6 +87,7 @@ fn element() -> impl Strategy<Value = Element> {
                             parent.push(e);
                         }
                         Child::Text(t) => parent.push_text(t),
+                        Child::Markup(m) => parent.push_markup(m),
                     }
                 }
                 parent
@@ -113,6 +115,7 @@ fn expected(e: &Element) -> Node {
                 Some(last) => last.1 = Some(clean(t)),
                 None => lead = Some(clean(t)),
             },
+            Child::Markup(_) => unreachable!("element() makes no markup"),
         }
     }
     let mut content = Vec::new();
@@ -213,6 +216,75 @@ fn push(stack: &mut [Node], node: Node) {
     }
 }
 
+/// One call on a [`MarkupWriter`].
+#[derive(Debug, Clone)]
+enum Write {
+    Open(&'static str, Vec<(&'static str, String)>),
+    Text(String),
+    Close,
+}
+
+fn writes() -> impl Strategy<Value = Vec<Write>> {
+    let attributes =
+        proptest::collection::btree_map(proptest::sample::select(KEYS), attribute_value(), 0..4)
+            .prop_map(|map| map.into_iter().collect::<Vec<_>>());
+    let write = prop_oneof![
+        (proptest::sample::select(NAMES), attributes).prop_map(|(n, a)| Write::Open(n, a)),
+        text().prop_map(Write::Text),
+        Just(Write::Close),
+    ];
+    proptest::collection::vec(write, 0..24)
+}
+
+/// The writes made on a writer, and the tree they promise: texts as written (less what XML
+/// cannot carry), attributes sorted, unclosed elements closed at the end.
+fn written(writes: &[Write]) -> (projectx::twiml::Markup, Node) {
+    let mut writer = MarkupWriter::default();
+    let mut stack = vec![Node::Element {
+        name: "Say".to_owned(),
+        attributes: Vec::new(),
+        content: Vec::new(),
+    }];
+    for write in writes {
+        match write {
+            Write::Open(name, attributes) => {
+                let pairs: Vec<(&str, &str)> =
+                    attributes.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                writer.open(name, &pairs);
+                let mut attributes: Vec<(String, String)> = attributes
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), clean(v)))
+                    .collect();
+                attributes.sort();
+                stack.push(Node::Element {
+                    name: (*name).to_owned(),
+                    attributes,
+                    content: Vec::new(),
+                });
+            }
+            Write::Text(t) => {
+                writer.text(t);
+                let t = clean(t);
+                if !t.is_empty() {
+                    push(&mut stack, Node::Text(t));
+                }
+            }
+            Write::Close => {
+                writer.close();
+                if stack.len() > 1 {
+                    let node = stack.pop().unwrap();
+                    push(&mut stack, node);
+                }
+            }
+        }
+    }
+    while stack.len() > 1 {
+        let node = stack.pop().unwrap();
+        push(&mut stack, node);
+    }
+    (writer.finish(), stack.pop().unwrap())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -221,6 +293,28 @@ proptest! {
         let xml = root.to_xml();
         prop_assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><"));
         prop_assert_eq!(parse(&xml), expected(&root), "{}", xml);
+    }
+
+    #[test]
+    fn markup_reads_back_as_the_tree_it_was_written_as(writes in writes()) {
+        let (markup, tree) = written(&writes);
+        let mut say = Element::new("Say");
+        say.push_markup(markup.clone());
+        let xml = say.to_xml();
+        prop_assert_eq!(parse(&xml), tree, "{}", xml);
+
+        // Read back as a tree, the markup is written the same again.
+        let mut rebuilt = Element::new("Say");
+        for child in markup.to_children().unwrap() {
+            match child {
+                Child::Element(e) => {
+                    rebuilt.push(e);
+                }
+                Child::Text(t) => rebuilt.append_text(&t),
+                Child::Markup(m) => rebuilt.push_markup(m),
+            }
+        }
+        prop_assert_eq!(rebuilt.to_xml(), xml);
     }
 }
 

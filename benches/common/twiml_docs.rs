@@ -303,6 +303,21 @@ pub fn profile_response(profile: &VoiceProfile, options: &[SpeakOptions]) -> Voi
     r
 }
 
+/// The children of `e`, with markup (the SSML `speak()` writes in one pass) read back into the
+/// elements and texts a builder would have made.
+pub fn content(e: &Element) -> Vec<Child> {
+    let mut out = Vec::new();
+    for child in e.children() {
+        match child {
+            Child::Markup(m) => {
+                out.extend(m.to_children().expect("speak() writes well-formed markup"))
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out
+}
+
 /// A finished tree as straight-line builder calls would spell it: every name and string a
 /// literal (`&'static str`). The Python side runs generated straight-line code whose names and
 /// strings are constants, so the Rust side must not pay for owned copies of names either.
@@ -332,12 +347,12 @@ impl Recipe {
                 .map(|(k, v)| (literal(k), literal(v)))
                 .collect(),
             text: e.text().map(literal),
-            children: e
-                .children()
+            children: content(e)
                 .iter()
                 .map(|c| match c {
                     Child::Element(c) => RecipeChild::Element(Recipe::of(c)),
                     Child::Text(t) => RecipeChild::Text(literal(t)),
+                    Child::Markup(_) => unreachable!("content() reads markup back"),
                 })
                 .collect(),
         }

@@ -5,6 +5,7 @@ use std::convert::Infallible;
 
 use compact_str::{CompactString, ToCompactString};
 
+use super::markup::Markup;
 use super::writer::{self, Node, XML_DECLARATION};
 
 /// A TwiML or SSML element.
@@ -25,6 +26,8 @@ pub enum Child {
     Element(Element),
     /// Text between children (ElementTree's `tail`), as the library's `nest("text")` writes it.
     Text(String),
+    /// Content already written as XML, such as the SSML a voice compiles: written as it is.
+    Markup(Markup),
 }
 
 /// An attribute value as the official library renders it.
@@ -160,7 +163,7 @@ impl Element {
     pub fn child_mut(&mut self, index: usize) -> Option<&mut Element> {
         match self.children.get_mut(index)? {
             Child::Element(e) => Some(e),
-            Child::Text(_) => None,
+            Child::Text(_) | Child::Markup(_) => None,
         }
     }
 
@@ -168,8 +171,21 @@ impl Element {
     pub fn into_children(self) -> impl Iterator<Item = Element> {
         self.children.into_iter().filter_map(|c| match c {
             Child::Element(e) => Some(e),
-            Child::Text(_) => None,
+            Child::Text(_) | Child::Markup(_) => None,
         })
+    }
+
+    /// Everything inside the element in order: the opening text, then the children.
+    pub fn into_content(self) -> Vec<Child> {
+        match self.text {
+            Some(text) => {
+                let mut content = Vec::with_capacity(self.children.len() + 1);
+                content.push(Child::Text(text.into_string()));
+                content.extend(self.children);
+                content
+            }
+            None => self.children,
+        }
     }
 
     pub fn children(&self) -> &[Child] {
@@ -273,7 +289,17 @@ impl Element {
                 None => self.text = Some(CompactString::from(text)),
             },
             Some(Child::Text(existing)) => existing.push_str(text),
-            Some(Child::Element(_)) => self.children.push(Child::Text(text.to_owned())),
+            Some(Child::Element(_) | Child::Markup(_)) => {
+                self.children.push(Child::Text(text.to_owned()))
+            }
+        }
+    }
+
+    /// Appends content already written as XML. Empty markup adds nothing, so an element with
+    /// no other content is still written `<Name />`.
+    pub fn push_markup(&mut self, markup: Markup) {
+        if !markup.is_empty() {
+            self.children.push(Child::Markup(markup));
         }
     }
 
@@ -312,6 +338,7 @@ impl Element {
             .map(|c| match c {
                 Child::Element(e) => e.estimated_len(),
                 Child::Text(t) => t.len(),
+                Child::Markup(m) => m.as_str().len(),
             })
             .sum::<usize>()
     }
@@ -348,13 +375,17 @@ impl Node for Element {
     fn child_text(&self, index: usize) -> Option<&str> {
         match &self.children[index] {
             Child::Text(text) => Some(text),
-            Child::Element(_) => None,
+            Child::Element(_) | Child::Markup(_) => None,
         }
     }
 
     fn write_child(&self, index: usize, out: &mut String) -> Result<(), Infallible> {
         match &self.children[index] {
             Child::Element(element) => writer::write(element, out),
+            Child::Markup(markup) => {
+                out.push_str(markup.as_str());
+                Ok(())
+            }
             Child::Text(_) => Ok(()),
         }
     }

@@ -87,7 +87,10 @@ pub fn write<N: Node + ?Sized>(node: &N, out: &mut String) -> Result<(), N::Erro
 
 /// Writes the attributes sorted by name (byte order, as Python's `sorted` orders strings),
 /// sorting references to them: up to [`INLINE_ATTRIBUTES`] on the stack.
-fn write_attributes<'a>(out: &mut String, attributes: impl Iterator<Item = (&'a str, &'a str)>) {
+pub(super) fn write_attributes<'a>(
+    out: &mut String,
+    attributes: impl Iterator<Item = (&'a str, &'a str)>,
+) {
     let mut inline = [("", ""); INLINE_ATTRIBUTES];
     let mut len = 0;
     let mut spilled = Vec::new();
@@ -115,7 +118,7 @@ fn write_attributes<'a>(out: &mut String, attributes: impl Iterator<Item = (&'a 
     }
 }
 
-fn write_attribute(out: &mut String, name: &str, value: &str) {
+pub(super) fn write_attribute(out: &mut String, name: &str, value: &str) {
     out.push(' ');
     out.push_str(name);
     out.push_str("=\"");
@@ -129,7 +132,7 @@ const INLINE_ATTRIBUTES: usize = 8;
 /// Escapes as ElementTree does. Characters XML 1.0 forbids (most control characters) are
 /// dropped, so every document stays well-formed; ElementTree would write them and produce
 /// XML that Twilio cannot parse.
-fn escape_into(out: &mut String, text: &str, attribute: bool) {
+pub(super) fn escape_into(out: &mut String, text: &str, attribute: bool) {
     let special = if attribute {
         &ATTRIBUTE_SPECIAL
     } else {

@@ -1,96 +1,162 @@
-//! Compiles a speech plan for one engine family. What the engine cannot do is translated to
-//! something it can (emphasis → louder, slower prosody; whisper → very soft prosody) or dropped,
-//! and either way a warning says so: nothing is sent silently.
+//! Compiles a speech plan for one engine family as it arrives. What the engine cannot do is
+//! translated to something it can (emphasis → louder, slower prosody; whisper → very soft
+//! prosody) or dropped, and either way a warning says so: nothing is sent silently.
+
+use compact_str::CompactString;
 
 use super::engine::{Capabilities, EngineFamily};
-use super::ssml::{AmazonEffect, Ssml, pitch_percent, rate_percent, volume_db};
+use super::ssml::{
+    AmazonEffect, Interpretation, Prosody, Speaker, Tag, milliseconds, pitch_percent, rate_percent,
+    signed_percent, volume_db,
+};
 use super::warning::{VoiceWarning, Warnings};
-use crate::twiml::Element;
+use crate::twiml::{Element, Markup, MarkupWriter};
 
-/// The verbs that speak the plan: one `<Say>`, or for basic voices `<Say>` and `<Pause>` in turn.
-pub(crate) fn compile(
-    plan: &[Ssml],
-    family: EngineFamily,
-    say: &Element,
-    warnings: &mut Warnings,
-) -> Vec<Element> {
-    let caps = family.capabilities();
-    if !caps.ssml {
-        return compile_plain(plan, family, say, warnings);
-    }
-    let mut element = say.clone();
-    let mut ctx = Context {
-        caps,
-        family,
-        warnings,
-    };
-    for item in plan {
-        ctx.write(item, &mut element);
-    }
-    vec![element]
-}
-
-struct Context<'w> {
+/// SSML for an engine that reads it, written as markup for the `<Say>`.
+pub(crate) struct SsmlCompiler<'w> {
     caps: Capabilities,
     family: EngineFamily,
     warnings: &'w mut Warnings,
+    out: MarkupWriter,
+    /// One per open tag, innermost last.
+    frames: Vec<Frame>,
 }
 
-impl Context<'_> {
+struct Frame {
+    state: FrameState,
+    /// Prosody tags opened directly inside this one and merged into it: closes to absorb.
+    merged: u8,
+}
+
+enum FrameState {
+    /// Written to the markup: closing writes its end tag.
+    Written,
+    /// Not written (dropped or translated away): closing writes nothing.
+    Transparent,
+    /// Prosody not written yet, so that a prosody opened directly inside it becomes one
+    /// change rather than relative values nested.
+    Pending(Prosody),
+}
+
+impl<'w> SsmlCompiler<'w> {
+    pub fn new(
+        family: EngineFamily,
+        warnings: &'w mut Warnings,
+        expected_bytes: usize,
+    ) -> SsmlCompiler<'w> {
+        SsmlCompiler {
+            caps: family.capabilities(),
+            family,
+            warnings,
+            out: MarkupWriter::with_capacity(expected_bytes),
+            frames: Vec::with_capacity(8),
+        }
+    }
+
+    pub fn finish(mut self) -> Markup {
+        while !self.frames.is_empty() {
+            self.close();
+        }
+        self.out.finish()
+    }
+
     fn warn(&mut self, feature: &'static str, outcome: &str) {
         self.warnings
             .push(VoiceWarning::unsupported(self.family, feature, outcome));
     }
 
-    fn write_all(&mut self, items: &[Ssml], parent: &mut Element) {
-        for item in items {
-            self.write(item, parent);
+    fn push(&mut self, state: FrameState) {
+        self.frames.push(Frame { state, merged: 0 });
+    }
+
+    /// Content is about to be written: a pending prosody around it is written first.
+    fn settle(&mut self) {
+        let Some(Frame {
+            state: FrameState::Pending(prosody),
+            ..
+        }) = self.frames.last()
+        else {
+            return;
+        };
+        let prosody = *prosody;
+        let written = self.write_prosody(prosody);
+        if let Some(frame) = self.frames.last_mut() {
+            frame.state = if written {
+                FrameState::Written
+            } else {
+                FrameState::Transparent
+            };
         }
     }
 
-    fn write(&mut self, item: &Ssml, parent: &mut Element) {
-        match item {
-            Ssml::Text(text) => parent.append_text(text),
-            Ssml::Break(ms) => {
-                parent.push(Element::new("break").attr("time", format!("{ms}ms")));
+    /// Opens `<prosody>` with the values the engine takes; false when none is left to write.
+    fn write_prosody(&mut self, prosody: Prosody) -> bool {
+        let changed = |v: Option<f64>, neutral: f64| v.filter(|v| (v - neutral).abs() > 1e-9);
+        let rate = self.value(
+            "prosody rate",
+            self.caps.rate,
+            changed(prosody.rate, 1.0),
+            rate_percent,
+        );
+        let pitch = self.value(
+            "prosody pitch",
+            self.caps.pitch,
+            changed(prosody.pitch, 1.0),
+            pitch_percent,
+        );
+        let volume = self.value(
+            "prosody volume",
+            self.caps.volume,
+            changed(prosody.volume_db, 0.0),
+            volume_db,
+        );
+        let mut attributes: [(&str, &str); 3] = [("", ""); 3];
+        let mut len = 0;
+        for (name, value) in [("pitch", &pitch), ("rate", &rate), ("volume", &volume)] {
+            if let Some(value) = value {
+                attributes[len] = (name, value.as_str());
+                len += 1;
             }
-            Ssml::SayAs {
-                interpret_as,
-                format,
-                text,
-            } => {
-                if self.caps.say_as {
-                    let mut e = Element::new("say-as")
-                        .attr("interpret-as", *interpret_as)
-                        .with_text(text.clone());
-                    if let Some(format) = format {
-                        e.set_attr("format", *format);
-                    }
-                    parent.push(e);
-                } else {
-                    self.warn("say-as", "read as written");
-                    parent.append_text(text);
-                }
-            }
-            Ssml::Sentence(content) => {
-                let s = parent.push(Element::new("s"));
-                self.write_all(content, s);
-            }
-            Ssml::Emphasis { level, content } => self.emphasis(level, content, parent),
-            Ssml::Prosody {
-                rate,
-                pitch,
-                volume_db,
-                content,
-            } => self.prosody(*rate, *pitch, *volume_db, content, parent),
-            Ssml::AmazonEffect { effect, content } => self.effect(*effect, content, parent),
+        }
+        if len == 0 {
+            return false;
+        }
+        self.out.open("prosody", &attributes[..len]);
+        true
+    }
+
+    /// A prosody value the engine takes, written; else a warning that it is dropped.
+    fn value(
+        &mut self,
+        feature: &'static str,
+        supported: bool,
+        value: Option<f64>,
+        write: fn(f64) -> CompactString,
+    ) -> Option<CompactString> {
+        let value = value?;
+        if supported {
+            Some(write(value))
+        } else {
+            self.warn(feature, "dropped");
+            None
         }
     }
 
-    fn emphasis(&mut self, level: &'static str, content: &[Ssml], parent: &mut Element) {
+    fn open_prosody(&mut self, prosody: Prosody) {
+        if let Some(frame) = self.frames.last_mut()
+            && let FrameState::Pending(outer) = &mut frame.state
+        {
+            *outer = outer.around(prosody);
+            frame.merged += 1;
+            return;
+        }
+        self.push(FrameState::Pending(prosody));
+    }
+
+    fn emphasis(&mut self, level: &'static str) {
         if self.caps.emphasis {
-            let e = parent.push(Element::new("emphasis").attr("level", level));
-            self.write_all(content, e);
+            self.out.open("emphasis", &[("level", level)]);
+            self.push(FrameState::Written);
             return;
         }
         // Emphasis is, in effect, a louder and slightly slower delivery.
@@ -101,212 +167,218 @@ impl Context<'_> {
         };
         if self.caps.volume {
             self.warn("emphasis", "rendered as louder, slower prosody");
-            self.prosody(Some(rate), None, Some(volume), content, parent);
+            self.open_prosody(Prosody {
+                rate: Some(rate),
+                pitch: None,
+                volume_db: Some(volume),
+            });
         } else {
             self.warn("emphasis", "dropped");
-            self.write_all(content, parent);
+            self.push(FrameState::Transparent);
         }
     }
 
-    fn prosody(
-        &mut self,
-        rate: Option<f64>,
-        pitch: Option<f64>,
-        volume: Option<f64>,
-        content: &[Ssml],
-        parent: &mut Element,
-    ) {
-        // Prosody directly inside prosody (a translated effect around the delivery) is one
-        // change: merge them rather than nest relative values.
-        if let [
-            Ssml::Prosody {
-                rate: r2,
-                pitch: p2,
-                volume_db: v2,
-                content: inner,
-            },
-        ] = content
-        {
-            let times = |a: Option<f64>, b: Option<f64>| match (a, b) {
-                (None, None) => None,
-                (a, b) => Some(a.unwrap_or(1.0) * b.unwrap_or(1.0)),
-            };
-            let plus = |a: Option<f64>, b: Option<f64>| match (a, b) {
-                (None, None) => None,
-                (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
-            };
-            return self.prosody(
-                times(rate, *r2),
-                times(pitch, *p2),
-                plus(volume, *v2),
-                inner,
-                parent,
-            );
-        }
-        let mut e = Element::new("prosody");
-        let mut any = false;
-        if let Some(r) = rate.filter(|r| (r - 1.0).abs() > 1e-9) {
-            if self.caps.rate {
-                e.set_attr("rate", rate_percent(r));
-                any = true;
-            } else {
-                self.warn("prosody rate", "dropped");
-            }
-        }
-        if let Some(p) = pitch.filter(|p| (p - 1.0).abs() > 1e-9) {
-            if self.caps.pitch {
-                e.set_attr("pitch", pitch_percent(p));
-                any = true;
-            } else {
-                self.warn("prosody pitch", "dropped");
-            }
-        }
-        if let Some(v) = volume.filter(|v| v.abs() > 1e-9) {
-            if self.caps.volume {
-                e.set_attr("volume", volume_db(v));
-                any = true;
-            } else {
-                self.warn("prosody volume", "dropped");
-            }
-        }
-        if any {
-            let e = parent.push(e);
-            self.write_all(content, e);
-        } else {
-            self.write_all(content, parent);
-        }
-    }
-
-    fn effect(&mut self, effect: AmazonEffect, content: &[Ssml], parent: &mut Element) {
+    fn effect(&mut self, effect: AmazonEffect) {
         let native = match effect {
             AmazonEffect::Drc => self.caps.drc,
             _ => self.caps.amazon_voice_effects,
         };
         if native {
-            let e = match effect {
-                AmazonEffect::Whispered => Element::new("amazon:effect").attr("name", "whispered"),
-                AmazonEffect::SoftPhonation => {
-                    Element::new("amazon:effect").attr("phonation", "soft")
+            let tract;
+            let attribute = match effect {
+                AmazonEffect::Whispered => ("name", "whispered"),
+                AmazonEffect::SoftPhonation => ("phonation", "soft"),
+                AmazonEffect::VocalTract(percent) => {
+                    tract = signed_percent(percent);
+                    ("vocal-tract-length", tract.as_str())
                 }
-                AmazonEffect::VocalTract(percent) => Element::new("amazon:effect")
-                    .attr("vocal-tract-length", format!("{percent:+}%")),
-                AmazonEffect::Drc => Element::new("amazon:effect").attr("name", "drc"),
+                AmazonEffect::Drc => ("name", "drc"),
             };
-            let e = parent.push(e);
-            self.write_all(content, e);
+            self.out.open("amazon:effect", &[attribute]);
+            self.push(FrameState::Written);
             return;
         }
-        match effect {
-            AmazonEffect::Whispered if self.caps.volume => {
-                self.warn("whisper", "rendered as very soft, slower prosody");
-                self.prosody(Some(0.9), None, Some(-10.0), content, parent);
-            }
-            AmazonEffect::SoftPhonation if self.caps.volume => {
-                self.warn("soft phonation", "rendered as softer prosody");
-                self.prosody(None, None, Some(-4.0), content, parent);
-            }
-            AmazonEffect::VocalTract(percent) if self.caps.pitch => {
-                self.warn("vocal-tract-length", "rendered as a pitch change");
-                // A longer tract (positive) sounds deeper: lower the pitch by a similar amount.
-                self.prosody(
-                    None,
-                    Some(1.0 - f64::from(percent) / 100.0),
-                    None,
-                    content,
-                    parent,
-                );
-            }
-            AmazonEffect::Whispered => {
-                self.warn("whisper", "dropped");
-                self.write_all(content, parent);
-            }
-            AmazonEffect::SoftPhonation => {
-                self.warn("soft phonation", "dropped");
-                self.write_all(content, parent);
-            }
-            AmazonEffect::VocalTract(_) => {
-                self.warn("vocal-tract-length", "dropped");
-                self.write_all(content, parent);
-            }
-            AmazonEffect::Drc => {
-                self.warn("dynamic range compression", "dropped");
-                self.write_all(content, parent);
-            }
+        let translated = match effect {
+            AmazonEffect::Whispered if self.caps.volume => Some((
+                "whisper",
+                "rendered as very soft, slower prosody",
+                Prosody {
+                    rate: Some(0.9),
+                    pitch: None,
+                    volume_db: Some(-10.0),
+                },
+            )),
+            AmazonEffect::SoftPhonation if self.caps.volume => Some((
+                "soft phonation",
+                "rendered as softer prosody",
+                Prosody {
+                    volume_db: Some(-4.0),
+                    ..Prosody::default()
+                },
+            )),
+            // A longer tract (positive) sounds deeper: lower the pitch by a similar amount.
+            AmazonEffect::VocalTract(percent) if self.caps.pitch => Some((
+                "vocal-tract-length",
+                "rendered as a pitch change",
+                Prosody {
+                    pitch: Some(1.0 - f64::from(percent) / 100.0),
+                    ..Prosody::default()
+                },
+            )),
+            _ => None,
+        };
+        if let Some((feature, outcome, prosody)) = translated {
+            self.warn(feature, outcome);
+            self.open_prosody(prosody);
+            return;
         }
+        let feature = match effect {
+            AmazonEffect::Whispered => "whisper",
+            AmazonEffect::SoftPhonation => "soft phonation",
+            AmazonEffect::VocalTract(_) => "vocal-tract-length",
+            AmazonEffect::Drc => "dynamic range compression",
+        };
+        self.warn(feature, "dropped");
+        self.push(FrameState::Transparent);
+    }
+}
+
+impl Speaker for SsmlCompiler<'_> {
+    fn open(&mut self, tag: Tag) {
+        if let Tag::Prosody(prosody) = tag {
+            return self.open_prosody(prosody);
+        }
+        self.settle();
+        match tag {
+            Tag::Sentence => {
+                self.out.open("s", &[]);
+                self.push(FrameState::Written);
+            }
+            Tag::Emphasis(level) => self.emphasis(level),
+            Tag::AmazonEffect(effect) => self.effect(effect),
+            Tag::Prosody(_) => {}
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(frame) = self.frames.last_mut()
+            && frame.merged > 0
+        {
+            frame.merged -= 1;
+            return;
+        }
+        // A prosody closed before any content is still written, empty.
+        self.settle();
+        if let Some(Frame {
+            state: FrameState::Written,
+            ..
+        }) = self.frames.pop()
+        {
+            self.out.close();
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        self.settle();
+        self.out.text(text);
+    }
+
+    fn say_as(&mut self, interpretation: Interpretation, text: &str) {
+        self.settle();
+        if !self.caps.say_as {
+            self.warn("say-as", "read as written");
+            self.out.text(text);
+            return;
+        }
+        let interpret_as = ("interpret-as", interpretation.interpret_as);
+        match interpretation.format {
+            Some(format) => self
+                .out
+                .element("say-as", &[("format", format), interpret_as], text),
+            None => self.out.element("say-as", &[interpret_as], text),
+        }
+    }
+
+    fn pause(&mut self, ms: u32) {
+        self.settle();
+        self.out
+            .element("break", &[("time", milliseconds(ms).as_str())], "");
     }
 }
 
 /// Basic voices take no SSML: the words go in `<Say>`, pauses of half a second or more become
 /// `<Pause>` verbs, and everything else is reported as dropped.
-fn compile_plain(
-    plan: &[Ssml],
+pub(crate) struct PlainCompiler<'w> {
     family: EngineFamily,
-    say: &Element,
-    warnings: &mut Warnings,
-) -> Vec<Element> {
-    let mut verbs = Vec::new();
-    let mut text = String::new();
-    let flush = |text: &mut String, verbs: &mut Vec<Element>| {
-        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    warnings: &'w mut Warnings,
+    say: Element,
+    text: String,
+    verbs: Vec<Element>,
+}
+
+impl<'w> PlainCompiler<'w> {
+    pub fn new(family: EngineFamily, say: Element, warnings: &'w mut Warnings) -> Self {
+        Self {
+            family,
+            warnings,
+            say,
+            text: String::new(),
+            verbs: Vec::new(),
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<Element> {
+        self.flush();
+        self.verbs
+    }
+
+    fn flush(&mut self) {
+        let words = self.text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !words.is_empty() {
-            verbs.push(say.clone().with_text(words));
+            self.verbs.push(self.say.clone().with_text(words));
         }
-        text.clear();
-    };
-    walk_plain(plan, family, warnings, &mut |piece| match piece {
-        Plain::Text(t) => text.push_str(&t),
-        Plain::Pause(ms) if ms >= 500 => {
-            flush(&mut text, &mut verbs);
-            let seconds = ms.div_ceil(1000).max(1);
-            verbs.push(Element::new("Pause").attr("length", seconds));
-        }
-        Plain::Pause(_) => text.push(' '),
-    });
-    flush(&mut text, &mut verbs);
-    verbs
+        self.text.clear();
+    }
+
+    fn dropped(&mut self, feature: &'static str) {
+        self.warnings
+            .push(VoiceWarning::unsupported(self.family, feature, "dropped"));
+    }
 }
 
-enum Plain {
-    Text(String),
-    Pause(u32),
-}
-
-fn walk_plain(
-    plan: &[Ssml],
-    family: EngineFamily,
-    warnings: &mut Warnings,
-    emit: &mut dyn FnMut(Plain),
-) {
-    for item in plan {
-        let (feature, content): (Option<&'static str>, &[Ssml]) = match item {
-            Ssml::Text(t) => {
-                emit(Plain::Text(t.clone()));
-                continue;
-            }
-            Ssml::SayAs { text, .. } => {
-                warnings.push(VoiceWarning::unsupported(
-                    family,
-                    "say-as",
-                    "read as written",
-                ));
-                emit(Plain::Text(text.clone()));
-                continue;
-            }
-            Ssml::Break(ms) => {
-                emit(Plain::Pause(*ms));
-                continue;
-            }
-            Ssml::Sentence(content) => {
-                emit(Plain::Text(" ".to_owned()));
-                (None, content)
-            }
-            Ssml::Emphasis { content, .. } => (Some("emphasis"), content),
-            Ssml::Prosody { content, .. } => (Some("prosody"), content),
-            Ssml::AmazonEffect { content, .. } => (Some("amazon effects"), content),
-        };
-        if let Some(feature) = feature {
-            warnings.push(VoiceWarning::unsupported(family, feature, "dropped"));
+impl Speaker for PlainCompiler<'_> {
+    fn open(&mut self, tag: Tag) {
+        match tag {
+            Tag::Sentence => self.text.push(' '),
+            Tag::Emphasis(_) => self.dropped("emphasis"),
+            Tag::Prosody(_) => self.dropped("prosody"),
+            Tag::AmazonEffect(_) => self.dropped("amazon effects"),
         }
-        walk_plain(content, family, warnings, emit);
+    }
+
+    fn close(&mut self) {}
+
+    fn text(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn say_as(&mut self, _: Interpretation, text: &str) {
+        self.warnings.push(VoiceWarning::unsupported(
+            self.family,
+            "say-as",
+            "read as written",
+        ));
+        self.text.push_str(text);
+    }
+
+    fn pause(&mut self, ms: u32) {
+        if ms < 500 {
+            self.text.push(' ');
+            return;
+        }
+        self.flush();
+        let seconds = ms.div_ceil(1000).max(1);
+        self.verbs
+            .push(Element::new("Pause").attr("length", seconds));
     }
 }

@@ -3,9 +3,10 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
 
-use super::ssml::Ssml;
+use super::ssml::Interpretation;
 
 /// Words after which a full stop does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
@@ -13,164 +14,274 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 /// Splits text into sentences at `.`, `!`, `?` or `…` followed by a space, except after a
-/// known abbreviation or a single initial.
-pub(crate) fn sentences(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// known abbreviation or a single initial. Each sentence is trimmed; empty ones are skipped.
+pub(crate) fn sentences(text: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (i, &(at, c)) in chars.iter().enumerate() {
-        if !matches!(c, '.' | '!' | '?' | '…') {
-            continue;
-        }
-        let next = chars.get(i + 1).map(|&(_, n)| n);
-        if !matches!(next, None | Some(' ' | '\n' | '\t' | '"' | '\'' | ')')) {
-            continue;
-        }
-        if c == '.' {
-            let word = text[start..at]
-                .rsplit(|ch: char| ch.is_whitespace())
-                .next()
-                .unwrap_or_default()
-                .to_lowercase();
-            if ABBREVIATIONS.contains(&word.as_str())
-                || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
-            {
+    let mut stops = Stops::new(text);
+    std::iter::from_fn(move || {
+        while let Some((at, stop)) = stops.next() {
+            let next = text[at + stop.len_utf8()..].chars().next();
+            if !matches!(next, None | Some(' ' | '\n' | '\t' | '"' | '\'' | ')')) {
                 continue;
             }
+            if stop == '.' && is_abbreviation(&text[start..at]) {
+                continue;
+            }
+            let mut end = at + stop.len_utf8();
+            if let Some(q @ ('"' | '\'' | ')')) = next {
+                end += q.len_utf8();
+            }
+            let sentence = text[start..end].trim();
+            start = end;
+            if !sentence.is_empty() {
+                return Some(sentence);
+            }
         }
-        let end = at + c.len_utf8();
-        let end = match next {
-            Some(q @ ('"' | '\'' | ')')) => end + q.len_utf8(),
-            _ => end,
-        };
-        push_trimmed(&mut out, &text[start..end]);
-        start = end;
+        let rest = text[start..].trim();
+        start = text.len();
+        (!rest.is_empty()).then_some(rest)
+    })
+}
+
+/// The sentence-ending marks of a text in order, found with `memchr` rather than char by char:
+/// splitting runs for every utterance.
+struct Stops<'t> {
+    text: &'t str,
+    from: usize,
+    /// Where the next `…` is, once looked for.
+    ellipsis: Option<Option<usize>>,
+}
+
+impl<'t> Stops<'t> {
+    fn new(text: &'t str) -> Self {
+        // ASCII text has no `…` to look for.
+        let ellipsis = text.is_ascii().then_some(None);
+        Self {
+            text,
+            from: 0,
+            ellipsis,
+        }
     }
-    push_trimmed(&mut out, &text[start..]);
-    out
+
+    fn next(&mut self) -> Option<(usize, char)> {
+        let bytes = &self.text.as_bytes()[self.from..];
+        let mark = memchr::memchr3(b'.', b'!', b'?', bytes).map(|i| self.from + i);
+        let from = self.from;
+        let ellipsis = *self
+            .ellipsis
+            .get_or_insert_with(|| memchr::memmem::find(bytes, "…".as_bytes()).map(|i| from + i));
+        let found = match (mark, ellipsis) {
+            (Some(m), Some(e)) if e < m => (e, '…'),
+            (None, Some(e)) => (e, '…'),
+            (Some(m), _) => (m, char::from(self.text.as_bytes()[m])),
+            (None, None) => return None,
+        };
+        self.from = found.0 + found.1.len_utf8();
+        if found.1 == '…' {
+            self.ellipsis = None;
+        }
+        Some(found)
+    }
+}
+
+/// Whether the last word before a full stop is an abbreviation or a single initial.
+fn is_abbreviation(before_stop: &str) -> bool {
+    let word = before_stop
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or_default();
+    // The abbreviations are ASCII, and no other character lowercases into one of their letters.
+    ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word)) || {
+        let mut chars = word.chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphabetic())
+    }
 }
 
 /// Splits a sentence after `,`, `;` and `:` that are followed by a space (not inside numbers
-/// like 12,500 or times like 10:30).
-pub(crate) fn clauses(sentence: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// like 12,500 or times like 10:30). Each clause is trimmed; empty ones are skipped.
+pub(crate) fn clauses(sentence: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
-    let mut chars = sentence.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        if matches!(c, ',' | ';' | ':') && matches!(chars.peek(), Some((_, ' '))) {
-            push_trimmed(&mut out, &sentence[start..=at]);
-            start = at + 1;
-        }
-    }
-    push_trimmed(&mut out, &sentence[start..]);
-    out
-}
-
-fn push_trimmed(out: &mut Vec<String>, piece: &str) {
-    let trimmed = piece.trim();
-    if !trimmed.is_empty() {
-        out.push(trimmed.to_owned());
-    }
-}
-
-/// A kind of token worth an explicit interpretation.
-struct Pattern {
-    regex: Regex,
-    interpret_as: &'static str,
-    format: Option<&'static str>,
-    /// Only engines that understand this interpretation get it (Polly has no `currency`).
-    google_only: bool,
-}
-
-#[allow(clippy::unwrap_used)] // constant patterns, checked by the tests below
-static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
-    let p = |re: &str, interpret_as, format, google_only| Pattern {
-        regex: Regex::new(re).unwrap(),
-        interpret_as,
-        format,
-        google_only,
-    };
-    vec![
-        p(
-            r"\+\d{8,15}\b|\(\d{3}\)\s?\d{3}-\d{4}\b|\b\d{3}-\d{3}-\d{4}\b",
-            "telephone",
-            None,
-            false,
-        ),
-        p(r"\b\d{4}-\d{2}-\d{2}\b", "date", Some("ymd"), false),
-        p(r"\b\d{1,2}/\d{1,2}/\d{4}\b", "date", Some("mdy"), false),
-        p(
-            r"\b(?:1[0-2]|0?[1-9]):[0-5]\d\s?(?:[AaPp]\.?[Mm]\.?)",
-            "time",
-            Some("hms12"),
-            false,
-        ),
-        p(
-            r"\b(?:[01]?\d|2[0-3]):[0-5]\d\b",
-            "time",
-            Some("hms24"),
-            false,
-        ),
-        p(
-            r"[$€£]\d{1,3}(?:,\d{3})*(?:\.\d{2})?\b|[$€£]\d+(?:\.\d{2})?\b",
-            "currency",
-            None,
-            true,
-        ),
-        p(r"\b\d+(?:st|nd|rd|th)\b", "ordinal", None, false),
-        p(r"\b\d{1,3}(?:,\d{3})+\b", "cardinal", None, false),
-    ]
-});
-
-/// Marks phone numbers, dates, times, amounts and numbers in `clause`.
-pub(crate) fn interpret(clause: &str, google: bool) -> Vec<Ssml> {
-    // Every pattern needs a digit: most clauses have none and skip the regexes.
-    if !clause.bytes().any(|b| b.is_ascii_digit()) {
-        return vec![Ssml::Text(clause.to_owned())];
-    }
-    let mut matches: Vec<(usize, usize, &Pattern)> = Vec::new();
-    for pattern in PATTERNS.iter().filter(|p| google || !p.google_only) {
-        for m in pattern.regex.find_iter(clause) {
-            let overlaps = matches
-                .iter()
-                .any(|(s, e, _)| m.start() < *e && *s < m.end());
-            if !overlaps {
-                matches.push((m.start(), m.end(), pattern));
+    let bytes = sentence.as_bytes();
+    let mut marks = memchr::memchr3_iter(b',', b';', b':', bytes);
+    std::iter::from_fn(move || {
+        while start < bytes.len() {
+            let end = marks
+                .find(|&i| bytes.get(i + 1) == Some(&b' '))
+                .map_or(bytes.len(), |i| i + 1);
+            let clause = sentence[start..end].trim();
+            start = end;
+            if !clause.is_empty() {
+                return Some(clause);
             }
         }
-    }
-    matches.sort_by_key(|(start, _, _)| *start);
-    let mut out = Vec::new();
-    let mut at = 0;
-    for (start, end, pattern) in matches {
-        if start > at {
-            out.push(Ssml::Text(clause[at..start].to_owned()));
-        }
-        let mut text = clause[start..end].to_owned();
-        if pattern.interpret_as == "ordinal" {
-            text.retain(|c| c.is_ascii_digit());
-        }
-        out.push(Ssml::SayAs {
-            interpret_as: pattern.interpret_as,
-            format: pattern.format,
-            text,
-        });
-        at = end;
-    }
-    if at < clause.len() {
-        out.push(Ssml::Text(clause[at..].to_owned()));
-    }
-    out
+        None
+    })
 }
+
+/// A piece of a clause: text as written, or a token with its interpretation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Piece<'a> {
+    Text(&'a str),
+    SayAs(Interpretation, &'a str),
+}
+
+/// The kinds of token worth an explicit interpretation, each a pattern, by priority: where two
+/// would match at the same place, the first wins. Word boundaries and digits are ASCII: a
+/// digit in another script is read as written.
+const PATTERNS: &[(&str, &str, Option<&str>)] = &[
+    (
+        r"\+[0-9]{8,15}(?-u:\b)|\([0-9]{3}\)\s?[0-9]{3}-[0-9]{4}(?-u:\b)|(?-u:\b)[0-9]{3}-[0-9]{3}-[0-9]{4}(?-u:\b)",
+        "telephone",
+        None,
+    ),
+    (
+        r"(?-u:\b)[0-9]{4}-[0-9]{2}-[0-9]{2}(?-u:\b)",
+        "date",
+        Some("ymd"),
+    ),
+    (
+        r"(?-u:\b)[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}(?-u:\b)",
+        "date",
+        Some("mdy"),
+    ),
+    (
+        r"(?-u:\b)(?:1[0-2]|0?[1-9]):[0-5][0-9]\s?(?:[AaPp]\.?[Mm]\.?)",
+        "time",
+        Some("hms12"),
+    ),
+    (
+        r"(?-u:\b)(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?-u:\b)",
+        "time",
+        Some("hms24"),
+    ),
+    // Only Google reads currency; for Polly an amount is left to the patterns after it.
+    (
+        r"[$€£][0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]{2})?(?-u:\b)|[$€£][0-9]+(?:\.[0-9]{2})?(?-u:\b)",
+        "currency",
+        None,
+    ),
+    (r"(?-u:\b)[0-9]+(?:st|nd|rd|th)(?-u:\b)", "ordinal", None),
+    (
+        r"(?-u:\b)[0-9]{1,3}(?:,[0-9]{3})+(?-u:\b)",
+        "cardinal",
+        None,
+    ),
+];
+
+/// All the patterns in one search, which reports the pattern that matched.
+struct Interpreter {
+    regex: Regex,
+    interpretations: Vec<Interpretation>,
+}
+
+impl Interpreter {
+    fn new(keep: impl Fn(&str) -> bool) -> Self {
+        let chosen: Vec<_> = PATTERNS.iter().filter(|(_, kind, _)| keep(kind)).collect();
+        #[allow(clippy::expect_used)] // constant patterns, checked by the tests below
+        let regex = Regex::new_many(&chosen.iter().map(|(re, _, _)| *re).collect::<Vec<_>>())
+            .expect("the interpretation patterns compile");
+        Self {
+            regex,
+            interpretations: chosen
+                .iter()
+                .map(|&&(_, interpret_as, format)| Interpretation {
+                    interpret_as,
+                    format,
+                })
+                .collect(),
+        }
+    }
+}
+
+static FOR_GOOGLE: LazyLock<Interpreter> = LazyLock::new(|| Interpreter::new(|_| true));
+static FOR_OTHERS: LazyLock<Interpreter> =
+    LazyLock::new(|| Interpreter::new(|kind| kind != "currency"));
+
+/// Marks phone numbers, dates, times, amounts and numbers in `clause`, from left to right.
+pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(Piece<'a>)) {
+    let interpreter: &Interpreter = if google { &FOR_GOOGLE } else { &FOR_OTHERS };
+    let bytes = clause.as_bytes();
+    let mut said = 0;
+    let mut at = 0;
+    while let Some(start) = token_start(bytes, at) {
+        // Anchored where a token may start: one forward search, no search for the start.
+        let input = Input::new(clause).range(start..).anchored(Anchored::Yes);
+        let Some(m) = interpreter.regex.search(&input) else {
+            at = start + 1;
+            continue;
+        };
+        if start > said {
+            emit(Piece::Text(&clause[said..start]));
+        }
+        let interpretation = interpreter.interpretations[m.pattern().as_usize()];
+        let mut token = &clause[m.range()];
+        if interpretation.interpret_as == "ordinal" {
+            token = token.trim_end_matches(|c: char| !c.is_ascii_digit());
+        }
+        emit(Piece::SayAs(interpretation, token));
+        said = m.end();
+        at = m.end();
+    }
+    if said < clause.len() {
+        emit(Piece::Text(&clause[said..]));
+    }
+}
+
+/// The first place at or after `from` where a pattern can match: a `+`, `(` or currency sign,
+/// or a digit that starts a word. Every pattern starts with one of these, so searching only
+/// there finds what searching everywhere would, and most text has none.
+fn token_start(bytes: &[u8], from: usize) -> Option<usize> {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut at = from;
+    loop {
+        at += bytes
+            .get(at..)?
+            .iter()
+            .position(|&b| MAY_START[usize::from(b)])?;
+        let starts = match bytes[at] {
+            // The lead bytes of `€` (E2 82 AC) and `£` (C2 A3).
+            0xE2 => bytes[at..].starts_with("€".as_bytes()),
+            0xC2 => bytes[at..].starts_with("£".as_bytes()),
+            b if b.is_ascii_digit() => at == 0 || !is_word(bytes[at - 1]),
+            _ => true,
+        };
+        if starts {
+            return Some(at);
+        }
+        at += 1;
+    }
+}
+
+/// Bytes a token can start with: `+ ( $`, digits, and the lead bytes of `€` and `£`.
+static MAY_START: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        table[b as usize] = true;
+        b += 1;
+    }
+    table[b'+' as usize] = true;
+    table[b'(' as usize] = true;
+    table[b'$' as usize] = true;
+    table[0xE2] = true;
+    table[0xC2] = true;
+    table
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn pieces(clause: &str, google: bool) -> Vec<Piece<'_>> {
+        let mut out = Vec::new();
+        interpret(clause, google, |p| out.push(p));
+        out
+    }
+
     #[test]
     fn splits_sentences_but_not_abbreviations_or_decimals() {
         assert_eq!(
-            sentences("Hello Dr. Quantum. The rate is 3.5 percent! Ready? Go"),
+            sentences("Hello Dr. Quantum. The rate is 3.5 percent! Ready? Go").collect::<Vec<_>>(),
             vec![
                 "Hello Dr. Quantum.",
                 "The rate is 3.5 percent!",
@@ -179,16 +290,21 @@ mod tests {
             ]
         );
         assert_eq!(
-            sentences("He said \"stop.\" Then left."),
+            sentences("He said \"stop.\" Then left.").collect::<Vec<_>>(),
             vec!["He said \"stop.\"", "Then left."]
         );
-        assert!(sentences("   ").is_empty());
+        assert_eq!(
+            sentences("Wait… J. Nova, e.g. here. Done").collect::<Vec<_>>(),
+            vec!["Wait…", "J. Nova, e.g. here.", "Done"]
+        );
+        assert_eq!(sentences("   ").count(), 0);
+        assert_eq!(sentences("Stop. ").collect::<Vec<_>>(), vec!["Stop."]);
     }
 
     #[test]
     fn splits_clauses_at_punctuation_followed_by_space() {
         assert_eq!(
-            clauses("First, we pay 12,500 dollars; then at 10:30, we leave."),
+            clauses("First, we pay 12,500 dollars; then at 10:30, we leave.").collect::<Vec<_>>(),
             vec![
                 "First,",
                 "we pay 12,500 dollars;",
@@ -196,45 +312,77 @@ mod tests {
                 "we leave."
             ]
         );
+        assert_eq!(clauses("Yes: ").collect::<Vec<_>>(), vec!["Yes:"]);
     }
 
     #[test]
     fn interprets_phone_numbers_dates_times_amounts_and_numbers() {
-        let found: Vec<(&str, String)> = interpret(
+        let found: Vec<(&str, &str)> = pieces(
             "Call +14155550100 on 2026-12-01 at 3:30 PM or 14:45, pay $12.50, you are 3rd of 12,500",
             true,
         )
         .into_iter()
-        .filter_map(|s| match s {
-            Ssml::SayAs { interpret_as, text, .. } => Some((interpret_as, text)),
-            _ => None,
+        .filter_map(|p| match p {
+            Piece::SayAs(i, text) => Some((i.interpret_as, text)),
+            Piece::Text(_) => None,
         })
         .collect();
         assert_eq!(
             found,
             vec![
-                ("telephone", "+14155550100".to_owned()),
-                ("date", "2026-12-01".to_owned()),
-                ("time", "3:30 PM".to_owned()),
-                ("time", "14:45".to_owned()),
-                ("currency", "$12.50".to_owned()),
-                ("ordinal", "3".to_owned()),
-                ("cardinal", "12,500".to_owned()),
+                ("telephone", "+14155550100"),
+                ("date", "2026-12-01"),
+                ("time", "3:30 PM"),
+                ("time", "14:45"),
+                ("currency", "$12.50"),
+                ("ordinal", "3"),
+                ("cardinal", "12,500"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_text_between_interpretations_is_kept_in_order() {
+        let date = Interpretation {
+            interpret_as: "date",
+            format: Some("mdy"),
+        };
+        assert_eq!(
+            pieces("on 03/14/2025 at noon", false),
+            vec![
+                Piece::Text("on "),
+                Piece::SayAs(date, "03/14/2025"),
+                Piece::Text(" at noon")
             ]
         );
     }
 
     #[test]
     fn polly_does_not_get_currency() {
-        let pieces = interpret("pay $12.50 now", false);
-        assert_eq!(pieces, vec![Ssml::Text("pay $12.50 now".to_owned())]);
+        assert_eq!(
+            pieces("pay $12.50 now", false),
+            vec![Piece::Text("pay $12.50 now")]
+        );
+        // The amount's digits still get the interpretations Polly reads.
+        let cardinal = pieces("pay $1,250 now", false);
+        assert!(
+            cardinal
+                .iter()
+                .any(|p| matches!(p, Piece::SayAs(i, "1,250") if i.interpret_as == "cardinal")),
+            "{cardinal:?}"
+        );
     }
 
     #[test]
     fn plain_text_has_no_interpretation() {
         assert_eq!(
-            interpret("hello there", true),
-            vec![Ssml::Text("hello there".to_owned())]
+            pieces("hello there", true),
+            vec![Piece::Text("hello there")]
+        );
+        // Digits of other scripts are read as written.
+        assert_eq!(
+            pieces("on ٢٠٢٥-07-15", true),
+            vec![Piece::Text("on ٢٠٢٥-07-15")]
         );
     }
 }

@@ -9,7 +9,7 @@ use super::engine::EngineFamily;
 use super::profile::{SpeakOptions, VoiceError, VoiceProfile};
 use super::style::{Effect, Emotion};
 use super::warning::VoiceWarning;
-use crate::twiml::{Child, Element};
+use crate::twiml::{Child, Element, MarkupError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PreviewError {
@@ -45,14 +45,7 @@ pub fn espeak_ssml(
     let speech = full.speak(text, options)?;
     let mut speak = Element::new("speak");
     for verb in &speech.verbs {
-        for child in translate_children(verb) {
-            match child {
-                Child::Element(e) => {
-                    speak.push(e);
-                }
-                Child::Text(t) => speak.append_text(&t),
-            }
-        }
+        append(&mut speak, translate(verb)?);
     }
     let whisper = options.effects.contains(&Effect::Whisper) || options.emotion == Emotion::Whisper;
     let mut voice = espeak_language(profile.language.as_deref().unwrap_or("en-US"));
@@ -116,56 +109,60 @@ fn espeak_language(language: &str) -> String {
     }
 }
 
-/// The children of a compiled `<Say>`, in espeak's SSML: Amazon effects unwrapped (whisper is a
+/// The content of a compiled `<Say>`, in espeak's SSML: Amazon effects unwrapped (whisper is a
 /// voice variant there), decibels as percentages, interpretations read as written.
-fn translate_children(element: &Element) -> Vec<Child> {
+fn translate(element: &Element) -> Result<Vec<Child>, MarkupError> {
     let mut out = Vec::new();
     if let Some(text) = element.text() {
         out.push(Child::Text(text.to_owned()));
     }
     for child in element.children() {
-        match child {
-            Child::Text(t) => out.push(Child::Text(t.clone())),
-            Child::Element(e) => match e.name() {
-                "amazon:effect" | "say-as" => out.extend(translate_children(e)),
-                "prosody" => {
-                    let mut p = Element::new("prosody");
-                    for (key, value) in e.attributes() {
-                        match (key, value.strip_suffix("dB")) {
-                            ("volume", Some(db)) => {
-                                let factor = 10f64.powf(db.parse::<f64>().unwrap_or(0.0) / 20.0);
-                                p.set_attr("volume", format!("{}%", (factor * 100.0).round()));
-                            }
-                            _ => p.set_attr(key.to_owned(), value.to_owned()),
-                        }
-                    }
-                    for c in translate_children(e) {
-                        match c {
-                            Child::Element(inner) => {
-                                p.push(inner);
-                            }
-                            Child::Text(t) => p.append_text(&t),
-                        }
-                    }
-                    out.push(Child::Element(p));
-                }
-                _ => {
-                    let mut copy = Element::new(e.name().to_owned());
-                    for (key, value) in e.attributes() {
-                        copy.set_attr(key.to_owned(), value.to_owned());
-                    }
-                    for c in translate_children(e) {
-                        match c {
-                            Child::Element(inner) => {
-                                copy.push(inner);
-                            }
-                            Child::Text(t) => copy.append_text(&t),
-                        }
-                    }
-                    out.push(Child::Element(copy));
-                }
-            },
+        translate_child(child, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn translate_child(child: &Child, out: &mut Vec<Child>) -> Result<(), MarkupError> {
+    let e = match child {
+        Child::Text(t) => {
+            out.push(Child::Text(t.clone()));
+            return Ok(());
+        }
+        Child::Markup(markup) => {
+            for child in markup.to_children()? {
+                translate_child(&child, out)?;
+            }
+            return Ok(());
+        }
+        Child::Element(e) => e,
+    };
+    if matches!(e.name(), "amazon:effect" | "say-as") {
+        out.extend(translate(e)?);
+        return Ok(());
+    }
+    let mut copy = Element::new(e.name().to_owned());
+    for (key, value) in e.attributes() {
+        match (e.name(), key, value.strip_suffix("dB")) {
+            ("prosody", "volume", Some(db)) => {
+                let factor = 10f64.powf(db.parse::<f64>().unwrap_or(0.0) / 20.0);
+                copy.set_attr("volume", format!("{}%", (factor * 100.0).round()));
+            }
+            _ => copy.set_attr(key.to_owned(), value.to_owned()),
         }
     }
-    out
+    append(&mut copy, translate(e)?);
+    out.push(Child::Element(copy));
+    Ok(())
+}
+
+fn append(parent: &mut Element, content: Vec<Child>) {
+    for child in content {
+        match child {
+            Child::Element(e) => {
+                parent.push(e);
+            }
+            Child::Text(t) => parent.append_text(&t),
+            Child::Markup(m) => parent.push_markup(m),
+        }
+    }
 }

@@ -2,14 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use super::compile::compile;
+use std::borrow::Cow;
+
+use super::compile::{PlainCompiler, SsmlCompiler};
 use super::engine::{EngineFamily, closest_voice, default_voice, is_known_voice};
-use super::flow;
-use super::ssml::{AmazonEffect, Ssml};
+use super::flow::{self, Piece};
+use super::ssml::{AmazonEffect, Prosody, Speaker, Tag};
 use super::style::{Delivery, Effect, Emotion, Style, UnknownName};
 use super::warning::{VoiceWarning, Warnings};
 use crate::config::{Config, VoiceModel, VoiceProfileConfig, VoiceQuality, VoiceSettings};
-use crate::twiml::{Element, VoiceResponse, is_xml_char};
+use crate::twiml::{Element, MarkupError, VoiceResponse, is_xml_char};
 
 /// Twilio reads at most this many characters of text in one `<Say>`.
 pub const MAX_SAY_CHARS: usize = 4096;
@@ -31,6 +33,9 @@ pub enum VoiceError {
     EmptyText,
     #[error("the text is {0} characters; one <Say> reads at most {MAX_SAY_CHARS}: split it")]
     TooLong(usize),
+    /// Compiled SSML that could not be read back (a bug, not bad input).
+    #[error(transparent)]
+    Markup(#[from] MarkupError),
 }
 
 /// A resolved voice: a concrete Twilio voice and the delivery every utterance starts from.
@@ -127,158 +132,184 @@ impl VoiceProfile {
         warnings.extend(self.warnings.iter().cloned());
         let text = sanitize(text, &mut warnings)?;
         let delivery = self.style.delivery().then(options.emotion.delivery());
-        let plan = self.plan(&text, delivery, options);
-        let mut say = Element::new("Say").attr("voice", self.voice.clone());
+        let mut say = Element::new("Say").attr("voice", &self.voice);
         if let Some(language) = &self.language {
-            say.set_attr("language", language.clone());
+            say.set_attr("language", language);
         }
-        let verbs = compile(&plan, self.family, &say, &mut warnings);
+        let verbs = if self.family.capabilities().ssml {
+            // SSML is about three times the text; room for it up front avoids regrowing.
+            let mut ssml = SsmlCompiler::new(self.family, &mut warnings, 3 * text.len() + 64);
+            self.plan(&text, delivery, options, &mut ssml);
+            say.push_markup(ssml.finish());
+            vec![say]
+        } else {
+            let mut plain = PlainCompiler::new(self.family, say, &mut warnings);
+            self.plan(&text, delivery, options, &mut plain);
+            plain.finish()
+        };
         Ok(Speech {
             verbs,
             warnings: warnings.into_vec(),
         })
     }
 
-    fn plan(&self, text: &str, delivery: Delivery, options: &SpeakOptions) -> Vec<Ssml> {
+    /// Speaks the plan of `text` into `out`: effects around the voice's prosody, around the
+    /// sentences, their clauses and interpretations, with the delivery's pauses.
+    fn plan(&self, text: &str, delivery: Delivery, options: &SpeakOptions, out: &mut impl Speaker) {
         let google = matches!(
             self.family,
             EngineFamily::Google | EngineFamily::GoogleChirp
         );
         let has = |effect| options.effects.contains(&effect);
-        let mut body = Vec::new();
-        let sentences = flow::sentences(text);
-        for (i, sentence) in sentences.iter().enumerate() {
-            if i > 0 && delivery.sentence_pause_ms > 0 {
-                body.push(Ssml::Break(delivery.sentence_pause_ms));
-            }
-            let mut pieces = Vec::new();
-            for (j, clause) in flow::clauses(sentence).iter().enumerate() {
-                if j > 0 {
-                    if delivery.clause_pause_ms > 0 {
-                        pieces.push(Ssml::Break(delivery.clause_pause_ms));
-                    } else {
-                        pieces.push(Ssml::Text(" ".to_owned()));
-                    }
-                }
-                let interpreted = flow::interpret(clause, google);
-                if has(Effect::Stretch) {
-                    pieces.extend(stretch(interpreted));
-                } else {
-                    pieces.extend(interpreted);
-                }
-            }
-            if i == 0 && has(Effect::Stutter) {
-                pieces = stutter(pieces);
-            }
-            if let (0, Some(level)) = (i, delivery.emphasis) {
-                pieces = vec![Ssml::Emphasis {
-                    level,
-                    content: pieces,
-                }];
-            }
-            body.push(Ssml::Sentence(pieces));
+        // Outermost first.
+        let wrappers = [
+            (has(Effect::Compress), AmazonEffect::Drc),
+            (
+                has(Effect::Whisper) || options.emotion == Emotion::Whisper,
+                AmazonEffect::Whispered,
+            ),
+            (has(Effect::Soft), AmazonEffect::SoftPhonation),
+            (has(Effect::Higher), AmazonEffect::VocalTract(-12)),
+            (has(Effect::Deeper), AmazonEffect::VocalTract(15)),
+        ];
+        let mut open = 0;
+        for (_, effect) in wrappers.iter().filter(|(on, _)| *on) {
+            out.open(Tag::AmazonEffect(*effect));
+            open += 1;
         }
-        if has(Effect::Echo) {
-            body.extend(echo(
-                sentences.last().map(String::as_str).unwrap_or_default(),
-            ));
-        }
-        let stretch_rate = if has(Effect::Stretch) { 0.8 } else { 1.0 };
-        let mut plan = vec![Ssml::Prosody {
-            rate: Some(self.rate * delivery.rate * stretch_rate),
+        let stretch = has(Effect::Stretch);
+        out.open(Tag::Prosody(Prosody {
+            rate: Some(self.rate * delivery.rate * if stretch { 0.8 } else { 1.0 }),
             pitch: Some(self.pitch * delivery.pitch),
             volume_db: Some(self.volume_db + delivery.volume_db),
-            content: body,
-        }];
-        let mut wrap = |effect| {
-            plan = vec![Ssml::AmazonEffect {
-                effect,
-                content: std::mem::take(&mut plan),
-            }];
-        };
-        if has(Effect::Deeper) {
-            wrap(AmazonEffect::VocalTract(15));
+        }));
+        let mut last_sentence = "";
+        for (i, sentence) in flow::sentences(text).enumerate() {
+            if i > 0 && delivery.sentence_pause_ms > 0 {
+                out.pause(delivery.sentence_pause_ms);
+            }
+            out.open(Tag::Sentence);
+            let emphasis = delivery.emphasis.filter(|_| i == 0);
+            if let Some(level) = emphasis {
+                out.open(Tag::Emphasis(level));
+            }
+            if i == 0 && has(Effect::Stutter) {
+                stutter(sentence, google, out);
+            }
+            for (j, clause) in flow::clauses(sentence).enumerate() {
+                if j > 0 {
+                    if delivery.clause_pause_ms > 0 {
+                        out.pause(delivery.clause_pause_ms);
+                    } else {
+                        out.text(" ");
+                    }
+                }
+                let mut stretched = Stretched::default();
+                flow::interpret(clause, google, |piece| match piece {
+                    Piece::Text(text) if stretch => stretched.text(text, out),
+                    Piece::Text(text) => out.text(text),
+                    Piece::SayAs(interpretation, text) => {
+                        stretched.started = true;
+                        out.say_as(interpretation, text);
+                    }
+                });
+            }
+            if emphasis.is_some() {
+                out.close();
+            }
+            out.close();
+            last_sentence = sentence;
         }
-        if has(Effect::Higher) {
-            wrap(AmazonEffect::VocalTract(-12));
+        if has(Effect::Echo) {
+            echo(last_sentence, out);
         }
-        if has(Effect::Soft) {
-            wrap(AmazonEffect::SoftPhonation);
+        out.close();
+        for _ in 0..open {
+            out.close();
         }
-        if has(Effect::Whisper) || options.emotion == Emotion::Whisper {
-            wrap(AmazonEffect::Whispered);
-        }
-        if has(Effect::Compress) {
-            wrap(AmazonEffect::Drc);
-        }
-        plan
     }
 }
 
 /// Words drawn out with small gaps between them (and at the edges of each text run, so words
-/// never run into a neighbouring interpretation).
-fn stretch(pieces: Vec<Ssml>) -> Vec<Ssml> {
-    const GAP_MS: u32 = 120;
-    let mut out = Vec::new();
-    for piece in pieces {
-        match piece {
-            Ssml::Text(text) => {
-                if text.starts_with(char::is_whitespace) && !out.is_empty() {
-                    out.push(Ssml::Break(GAP_MS));
-                }
-                for (i, word) in text.split_whitespace().enumerate() {
-                    if i > 0 {
-                        out.push(Ssml::Break(GAP_MS));
-                    }
-                    out.push(Ssml::Text(word.to_owned()));
-                }
-                if text.ends_with(char::is_whitespace) && !text.trim().is_empty() {
-                    out.push(Ssml::Break(GAP_MS));
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
+/// never run into a neighbouring interpretation), within one clause.
+#[derive(Default)]
+struct Stretched {
+    /// Something of the clause has been said.
+    started: bool,
 }
 
-/// "Hello" → "H- H- Hello": the first word stammered.
-fn stutter(mut pieces: Vec<Ssml>) -> Vec<Ssml> {
-    let Some(Ssml::Text(first)) = pieces.first() else {
-        return pieces;
+impl Stretched {
+    const GAP_MS: u32 = 120;
+
+    fn text(&mut self, text: &str, out: &mut impl Speaker) {
+        if text.starts_with(char::is_whitespace) && self.started {
+            out.pause(Self::GAP_MS);
+        }
+        for (i, word) in text.split_whitespace().enumerate() {
+            if i > 0 {
+                out.pause(Self::GAP_MS);
+            }
+            out.text(word);
+            self.started = true;
+        }
+        if text.ends_with(char::is_whitespace) && !text.trim().is_empty() {
+            out.pause(Self::GAP_MS);
+        }
+    }
+}
+
+/// "Hello" → "H- H- Hello": the first word stammered, when the sentence opens with a word.
+fn stutter(sentence: &str, google: bool, out: &mut impl Speaker) {
+    let Some(clause) = flow::clauses(sentence).next() else {
+        return;
+    };
+    let mut opening = None;
+    flow::interpret(clause, google, |piece| {
+        opening.get_or_insert(piece);
+    });
+    let Some(Piece::Text(first)) = opening else {
+        return;
     };
     let Some(initial) = first
         .split_whitespace()
         .next()
         .and_then(|w| w.chars().find(|c| c.is_alphanumeric()))
     else {
-        return pieces;
+        return;
     };
-    let mut out = vec![
-        Ssml::Text(format!("{initial}-")),
-        Ssml::Break(150),
-        Ssml::Text(format!("{initial}-")),
-        Ssml::Break(150),
-    ];
-    out.append(&mut pieces);
-    out
+    let mut stammer = [0; 8];
+    let stammer = {
+        let len = initial.encode_utf8(&mut stammer).len();
+        stammer[len] = b'-';
+        std::str::from_utf8(&stammer[..=len]).unwrap_or("-")
+    };
+    for _ in 0..2 {
+        out.text(stammer);
+        out.pause(150);
+    }
 }
 
 /// The last few words again, twice, fading.
-fn echo(last_sentence: &str) -> Vec<Ssml> {
-    let words: Vec<&str> = last_sentence.split_whitespace().collect();
-    let tail = words[words.len().saturating_sub(3)..].join(" ");
-    let tail = tail.trim_end_matches(['.', '!', '?', '…']).to_owned();
-    if tail.is_empty() {
-        return Vec::new();
-    }
-    let fade = |db: f64| Ssml::Prosody {
-        rate: None,
-        pitch: None,
-        volume_db: Some(db),
-        content: vec![Ssml::Text(tail.clone())],
+fn echo(last_sentence: &str, out: &mut impl Speaker) {
+    // Sanitized text has single spaces: the last three words are the text after the third
+    // space from the end.
+    let tail = match last_sentence.rmatch_indices(' ').nth(2) {
+        Some((space, _)) => &last_sentence[space + 1..],
+        None => last_sentence,
     };
-    vec![Ssml::Break(300), fade(-6.0), Ssml::Break(300), fade(-12.0)]
+    let tail = tail.trim_end_matches(['.', '!', '?', '…']);
+    if tail.is_empty() {
+        return;
+    }
+    for db in [-6.0, -12.0] {
+        out.pause(300);
+        out.open(Tag::Prosody(Prosody {
+            volume_db: Some(db),
+            ..Prosody::default()
+        }));
+        out.text(tail);
+        out.close();
+    }
 }
 
 fn factor(name: &'static str, value: Option<f64>) -> Result<f64, VoiceError> {
@@ -310,37 +341,60 @@ pub fn parse_volume(text: &str) -> Result<f64, VoiceError> {
 }
 
 /// Removes control characters (with a warning) and collapses whitespace.
-fn sanitize(text: &str, warnings: &mut Warnings) -> Result<String, VoiceError> {
-    let mut dropped = false;
-    let kept: String = text
-        .chars()
-        .map(|c| {
-            if c == '\n' || c == '\t' || c == '\r' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .filter(|c| {
-            let keep = !c.is_control() && is_xml_char(*c);
-            dropped |= !keep;
-            keep
-        })
-        .collect();
-    if dropped {
-        warnings.push(VoiceWarning::new(
-            "control characters were removed from the text",
-        ));
-    }
-    let collapsed = kept.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.is_empty() {
+fn sanitize<'t>(text: &'t str, warnings: &mut Warnings) -> Result<Cow<'t, str>, VoiceError> {
+    let text = if is_clean(text) {
+        Cow::Borrowed(text)
+    } else {
+        let mut dropped = false;
+        let kept: String = text
+            .chars()
+            .map(|c| {
+                if c == '\n' || c == '\t' || c == '\r' {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .filter(|c| {
+                let keep = !c.is_control() && is_xml_char(*c);
+                dropped |= !keep;
+                keep
+            })
+            .collect();
+        if dropped {
+            warnings.push(VoiceWarning::new(
+                "control characters were removed from the text",
+            ));
+        }
+        Cow::Owned(kept.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    if text.is_empty() {
         return Err(VoiceError::EmptyText);
     }
-    let chars = collapsed.chars().count();
+    let chars = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
     if chars > MAX_SAY_CHARS {
         return Err(VoiceError::TooLong(chars));
     }
-    Ok(collapsed)
+    Ok(text)
+}
+
+/// Text that sanitizing leaves as it is, as most is: words separated by single spaces, no
+/// control characters, nothing XML cannot carry.
+fn is_clean(text: &str) -> bool {
+    let words_clean = !text.starts_with(' ') && !text.ends_with(' ') && !text.contains("  ");
+    if text.is_ascii() {
+        // Counted rather than searched with an early exit, so that the loop is vectorised.
+        let unclean = |b: &&u8| !(b' '..0x7f).contains(*b);
+        return words_clean && text.as_bytes().iter().filter(unclean).count() == 0;
+    }
+    words_clean
+        && text
+            .chars()
+            .all(|c| c == ' ' || !(c.is_whitespace() || c.is_control() || !is_xml_char(c)))
 }
 
 /// Per-utterance choices.

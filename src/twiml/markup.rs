@@ -1,0 +1,285 @@
+//! Content written as XML in one pass, for producers that know their content in document
+//! order (the SSML a voice compiles from text): building a tree first would only have it
+//! written out again. The bytes are those [`super::write`] writes for the same tree.
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::element::{Child, Element};
+use super::writer::{escape_into, write_attribute, write_attributes};
+
+/// Well-formed XML content: escaped text and elements with sorted attributes. Only a
+/// [`MarkupWriter`] makes one, so every `Markup` can be placed inside an element as it is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Markup(String);
+
+/// Markup that an XML parser rejected; only possible if the writer has a bug.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("markup is not well-formed XML: {0}")]
+pub struct MarkupError(String);
+
+impl Markup {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The content as a tree, for code that walks it rather than writes it.
+    pub fn to_children(&self) -> Result<Vec<Child>, MarkupError> {
+        let bad = |e: &dyn std::fmt::Display| MarkupError(e.to_string());
+        // Inside an element of its own, so that text opening the markup is content even when
+        // it starts with what a parser takes for a byte order mark at the start of a document.
+        let wrapped = format!("<m>{}</m>", self.0);
+        let mut reader = quick_xml::Reader::from_str(&wrapped);
+        let mut stack = vec![Element::new("")];
+        loop {
+            match reader.read_event().map_err(|e| bad(&e))? {
+                Event::Start(start) => stack.push(element(&start)?),
+                Event::Empty(start) => {
+                    let empty = element(&start)?;
+                    innermost(&mut stack).push(empty);
+                }
+                Event::End(_) => {
+                    let closed = stack
+                        .pop()
+                        .filter(|_| !stack.is_empty())
+                        .ok_or_else(|| MarkupError("an end tag closes nothing".to_owned()))?;
+                    innermost(&mut stack).push(closed);
+                }
+                Event::Text(text) => {
+                    let text = text.decode().map_err(|e| bad(&e))?;
+                    let text = quick_xml::escape::unescape(&text).map_err(|e| bad(&e))?;
+                    innermost(&mut stack).append_text(&text);
+                }
+                Event::GeneralRef(reference) => {
+                    let text = match reference.resolve_char_ref().map_err(|e| bad(&e))? {
+                        Some(c) => c.to_string(),
+                        None => {
+                            let name = reference.decode().map_err(|e| bad(&e))?;
+                            quick_xml::escape::unescape(&format!("&{name};"))
+                                .map_err(|e| bad(&e))?
+                                .into_owned()
+                        }
+                    };
+                    innermost(&mut stack).append_text(&text);
+                }
+                Event::Eof => break,
+                other => return Err(MarkupError(format!("unexpected {other:?}"))),
+            }
+        }
+        match <[Element; 1]>::try_from(stack).map(|[root]| root.into_children().next()) {
+            Ok(Some(wrapper)) => Ok(wrapper.into_content()),
+            _ => Err(MarkupError("an element is not closed".to_owned())),
+        }
+    }
+}
+
+fn innermost(stack: &mut [Element]) -> &mut Element {
+    match stack.last_mut() {
+        Some(e) => e,
+        // The root is only popped by an end tag, which is refused when it is the last.
+        None => unreachable!("the root stays on the stack"),
+    }
+}
+
+fn element(start: &BytesStart) -> Result<Element, MarkupError> {
+    let bad = |e: &dyn std::fmt::Display| MarkupError(e.to_string());
+    let name = start.name();
+    let name = std::str::from_utf8(name.as_ref()).map_err(|e| bad(&e))?;
+    let mut element = Element::new(name.to_owned());
+    for attribute in start.attributes() {
+        let attribute = attribute.map_err(|e| bad(&e))?;
+        let key = std::str::from_utf8(attribute.key.as_ref()).map_err(|e| bad(&e))?;
+        let value = attribute.unescape_value().map_err(|e| bad(&e))?;
+        element.set_attr(key.to_owned(), value.into_owned());
+    }
+    Ok(element)
+}
+
+/// Writes [`Markup`]: elements are opened and closed in order, text is escaped as it is
+/// written, and an element closed with no content is written `<name />`, as ElementTree does.
+#[derive(Debug, Default)]
+pub struct MarkupWriter {
+    out: String,
+    /// The open elements, innermost last.
+    open: Vec<&'static str>,
+    /// The innermost start tag still lacks its `>`: it is written `<name />` if closed now.
+    start_unfinished: bool,
+}
+
+impl MarkupWriter {
+    /// A writer with room for `bytes` of markup.
+    pub fn with_capacity(bytes: usize) -> Self {
+        Self {
+            out: String::with_capacity(bytes),
+            open: Vec::with_capacity(8),
+            start_unfinished: false,
+        }
+    }
+
+    /// Opens an element. Attributes may come in any order; they are written sorted by name.
+    pub fn open(&mut self, name: &'static str, attributes: &[(&str, &str)]) {
+        self.finish_start();
+        self.out.push('<');
+        self.out.push_str(name);
+        // Producers mostly pass them sorted already.
+        if attributes.is_sorted_by(|a, b| a.0 <= b.0) {
+            for (name, value) in attributes {
+                write_attribute(&mut self.out, name, value);
+            }
+        } else {
+            write_attributes(&mut self.out, attributes.iter().copied());
+        }
+        self.open.push(name);
+        self.start_unfinished = true;
+    }
+
+    /// Closes the innermost open element; does nothing when none is open.
+    pub fn close(&mut self) {
+        let Some(name) = self.open.pop() else {
+            return;
+        };
+        if std::mem::take(&mut self.start_unfinished) {
+            self.out.push_str(" />");
+        } else {
+            self.out.push_str("</");
+            self.out.push_str(name);
+            self.out.push('>');
+        }
+    }
+
+    /// Writes text, escaped; characters XML does not allow are dropped. Text that writes
+    /// nothing leaves an element given only that text written `<name />`.
+    pub fn text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let unfinished = self.start_unfinished;
+        let before = self.out.len();
+        self.finish_start();
+        let opened = self.out.len();
+        escape_into(&mut self.out, text, false);
+        if unfinished && self.out.len() == opened {
+            // Nothing but characters XML cannot carry: the element is still empty.
+            self.out.truncate(before);
+            self.start_unfinished = true;
+        }
+    }
+
+    /// An element holding only `text` (none when empty).
+    pub fn element(&mut self, name: &'static str, attributes: &[(&str, &str)], text: &str) {
+        self.open(name, attributes);
+        self.text(text);
+        self.close();
+    }
+
+    /// How many elements are open.
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// The markup, with every element still open closed.
+    pub fn finish(mut self) -> Markup {
+        while !self.open.is_empty() {
+            self.close();
+        }
+        Markup(self.out)
+    }
+
+    fn finish_start(&mut self) {
+        if std::mem::take(&mut self.start_unfinished) {
+            self.out.push('>');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_as_the_tree_writer_does() {
+        let mut w = MarkupWriter::default();
+        w.open("prosody", &[("rate", "90%"), ("pitch", "+20%")]);
+        w.open("s", &[]);
+        w.text("Fish & chips <now>");
+        w.element("break", &[("time", "500ms")], "");
+        w.element(
+            "say-as",
+            &[("interpret-as", "date"), ("format", "ymd")],
+            "2026-12-01",
+        );
+        w.text("");
+        let markup = w.finish();
+
+        let mut tree = Element::new("prosody")
+            .attr("rate", "90%")
+            .attr("pitch", "+20%");
+        let s = tree.push(Element::new("s").with_text("Fish & chips <now>"));
+        s.push(Element::new("break").attr("time", "500ms"));
+        s.push(
+            Element::new("say-as")
+                .attr("interpret-as", "date")
+                .attr("format", "ymd")
+                .with_text("2026-12-01"),
+        );
+        assert_eq!(markup.as_str(), tree.to_xml_fragment());
+        assert_eq!(
+            markup.as_str(),
+            "<prosody pitch=\"+20%\" rate=\"90%\"><s>Fish &amp; chips &lt;now&gt;<break time=\"500ms\" /><say-as format=\"ymd\" interpret-as=\"date\">2026-12-01</say-as></s></prosody>"
+        );
+        assert_eq!(markup.to_children(), Ok(vec![Child::Element(tree)]));
+    }
+
+    #[test]
+    fn attribute_values_are_escaped_and_unwritable_characters_dropped() {
+        let mut w = MarkupWriter::default();
+        w.element("sub", &[("alias", "a \"b\"\n<c>")], "x\u{1}y");
+        let markup = w.finish();
+        assert_eq!(
+            markup.as_str(),
+            "<sub alias=\"a &quot;b&quot;&#10;&lt;c&gt;\">xy</sub>"
+        );
+        let children = markup.to_children().unwrap_or_default();
+        let [Child::Element(sub)] = children.as_slice() else {
+            panic!("one element: {children:?}");
+        };
+        assert_eq!(sub.attribute("alias"), Some("a \"b\"\n<c>"));
+        assert_eq!(sub.text(), Some("xy"));
+    }
+
+    #[test]
+    fn text_between_elements_reads_back_in_order() {
+        let mut w = MarkupWriter::default();
+        w.text("one ");
+        w.element("break", &[], "");
+        w.text("two & three");
+        let children = w.finish().to_children().unwrap_or_default();
+        assert_eq!(
+            children,
+            vec![
+                Child::Text("one ".to_owned()),
+                Child::Element(Element::new("break")),
+                Child::Text("two & three".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_element_whose_text_is_all_dropped_is_still_empty() {
+        let mut w = MarkupWriter::default();
+        w.element("s", &[], "\u{1}\u{2}");
+        assert_eq!(w.finish().as_str(), "<s />");
+    }
+
+    #[test]
+    fn closing_with_nothing_open_writes_nothing() {
+        let mut w = MarkupWriter::default();
+        w.close();
+        w.open("s", &[]);
+        assert_eq!(w.depth(), 1);
+        assert_eq!(w.finish().as_str(), "<s />");
+    }
+}
