@@ -3,6 +3,7 @@
 //! written out again. The bytes are those [`super::write`] writes for the same tree.
 
 use quick_xml::events::{BytesStart, Event};
+use smallvec::SmallVec;
 
 use super::element::{Child, Element};
 use super::writer::{escape_into, write_attribute, write_attributes};
@@ -98,13 +99,34 @@ fn element(start: &BytesStart) -> Result<Element, MarkupError> {
     Ok(element)
 }
 
+/// A start tag written once, for content that opens the same element many times (`<s>`,
+/// `<say-as format="ymd" interpret-as="date">`): opening it is one copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartTag {
+    name: &'static str,
+    /// `<name attributes`, without the `>` that waits to see whether content follows.
+    markup: String,
+}
+
+impl StartTag {
+    /// The tag as [`MarkupWriter::open`] writes it: attributes sorted, values escaped.
+    pub fn new(name: &'static str, attributes: &[(&str, &str)]) -> Self {
+        let mut writer = MarkupWriter::default();
+        writer.open(name, attributes);
+        Self {
+            name,
+            markup: writer.out,
+        }
+    }
+}
+
 /// Writes [`Markup`]: elements are opened and closed in order, text is escaped as it is
 /// written, and an element closed with no content is written `<name />`, as ElementTree does.
 #[derive(Debug, Default)]
 pub struct MarkupWriter {
     out: String,
-    /// The open elements, innermost last.
-    open: Vec<&'static str>,
+    /// The open elements, innermost last; content rarely nests deeper than this holds inline.
+    open: SmallVec<[&'static str; 8]>,
     /// The innermost start tag still lacks its `>`: it is written `<name />` if closed now.
     start_unfinished: bool,
 }
@@ -114,7 +136,7 @@ impl MarkupWriter {
     pub fn with_capacity(bytes: usize) -> Self {
         Self {
             out: String::with_capacity(bytes),
-            open: Vec::with_capacity(8),
+            open: SmallVec::new(),
             start_unfinished: false,
         }
     }
@@ -133,6 +155,14 @@ impl MarkupWriter {
             write_attributes(&mut self.out, attributes.iter().copied());
         }
         self.open.push(name);
+        self.start_unfinished = true;
+    }
+
+    /// Opens an element with a start tag written before.
+    pub fn open_tag(&mut self, tag: &StartTag) {
+        self.finish_start();
+        self.out.push_str(&tag.markup);
+        self.open.push(tag.name);
         self.start_unfinished = true;
     }
 
@@ -265,6 +295,22 @@ mod tests {
                 Child::Text("two & three".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_start_tag_written_before_opens_as_open_does() {
+        let attributes = [("interpret-as", "date"), ("format", "y\"md")];
+        let tag = StartTag::new("say-as", &attributes);
+        let mut once = MarkupWriter::default();
+        once.open_tag(&tag);
+        once.text("2026");
+        once.close();
+        once.open_tag(&tag);
+        once.close();
+        let mut each = MarkupWriter::default();
+        each.element("say-as", &attributes, "2026");
+        each.element("say-as", &attributes, "");
+        assert_eq!(once.finish(), each.finish());
     }
 
     #[test]

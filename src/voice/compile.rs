@@ -2,15 +2,42 @@
 //! translated to something it can (emphasis → louder, slower prosody; whisper → very soft
 //! prosody) or dropped, and either way a warning says so: nothing is sent silently.
 
-use compact_str::CompactString;
+use std::sync::LazyLock;
+
+use smallvec::SmallVec;
 
 use super::engine::{Capabilities, EngineFamily};
 use super::ssml::{
-    AmazonEffect, Interpretation, Prosody, Speaker, Tag, milliseconds, pitch_percent, rate_percent,
-    signed_percent, volume_db,
+    AmazonEffect, Interpretation, Prosody, Short, Speaker, Tag, milliseconds, pitch_percent,
+    rate_percent, signed_percent, volume_db,
 };
 use super::warning::{VoiceWarning, Warnings};
-use crate::twiml::{Element, Markup, MarkupWriter};
+use crate::twiml::{Element, Markup, MarkupWriter, StartTag};
+
+/// The start tags the compiler writes over and over, written once.
+struct Tags {
+    sentence: StartTag,
+    emphasis: [(&'static str, StartTag); 3],
+    whispered: StartTag,
+    soft_phonation: StartTag,
+    drc: StartTag,
+}
+
+static TAGS: LazyLock<Tags> = LazyLock::new(|| {
+    let emphasis = |level| (level, StartTag::new("emphasis", &[("level", level)]));
+    let effect = |name, value| StartTag::new("amazon:effect", &[(name, value)]);
+    Tags {
+        sentence: StartTag::new("s", &[]),
+        emphasis: [
+            emphasis("moderate"),
+            emphasis("strong"),
+            emphasis("reduced"),
+        ],
+        whispered: effect("name", "whispered"),
+        soft_phonation: effect("phonation", "soft"),
+        drc: effect("name", "drc"),
+    }
+});
 
 /// SSML for an engine that reads it, written as markup for the `<Say>`.
 pub(crate) struct SsmlCompiler<'w> {
@@ -18,8 +45,8 @@ pub(crate) struct SsmlCompiler<'w> {
     family: EngineFamily,
     warnings: &'w mut Warnings,
     out: MarkupWriter,
-    /// One per open tag, innermost last.
-    frames: Vec<Frame>,
+    /// One per open tag, innermost last; plans nest a handful deep.
+    frames: SmallVec<[Frame; 8]>,
 }
 
 struct Frame {
@@ -49,7 +76,7 @@ impl<'w> SsmlCompiler<'w> {
             family,
             warnings,
             out: MarkupWriter::with_capacity(expected_bytes),
-            frames: Vec::with_capacity(8),
+            frames: SmallVec::new(),
         }
     }
 
@@ -131,8 +158,8 @@ impl<'w> SsmlCompiler<'w> {
         feature: &'static str,
         supported: bool,
         value: Option<f64>,
-        write: fn(f64) -> CompactString,
-    ) -> Option<CompactString> {
+        write: fn(f64) -> Short,
+    ) -> Option<Short> {
         let value = value?;
         if supported {
             Some(write(value))
@@ -155,7 +182,10 @@ impl<'w> SsmlCompiler<'w> {
 
     fn emphasis(&mut self, level: &'static str) {
         if self.caps.emphasis {
-            self.out.open("emphasis", &[("level", level)]);
+            match TAGS.emphasis.iter().find(|(l, _)| *l == level) {
+                Some((_, tag)) => self.out.open_tag(tag),
+                None => self.out.open("emphasis", &[("level", level)]),
+            }
             self.push(FrameState::Written);
             return;
         }
@@ -184,17 +214,15 @@ impl<'w> SsmlCompiler<'w> {
             _ => self.caps.amazon_voice_effects,
         };
         if native {
-            let tract;
-            let attribute = match effect {
-                AmazonEffect::Whispered => ("name", "whispered"),
-                AmazonEffect::SoftPhonation => ("phonation", "soft"),
-                AmazonEffect::VocalTract(percent) => {
-                    tract = signed_percent(percent);
-                    ("vocal-tract-length", tract.as_str())
-                }
-                AmazonEffect::Drc => ("name", "drc"),
-            };
-            self.out.open("amazon:effect", &[attribute]);
+            match effect {
+                AmazonEffect::Whispered => self.out.open_tag(&TAGS.whispered),
+                AmazonEffect::SoftPhonation => self.out.open_tag(&TAGS.soft_phonation),
+                AmazonEffect::Drc => self.out.open_tag(&TAGS.drc),
+                AmazonEffect::VocalTract(percent) => self.out.open(
+                    "amazon:effect",
+                    &[("vocal-tract-length", signed_percent(percent).as_str())],
+                ),
+            }
             self.push(FrameState::Written);
             return;
         }
@@ -251,7 +279,7 @@ impl Speaker for SsmlCompiler<'_> {
         self.settle();
         match tag {
             Tag::Sentence => {
-                self.out.open("s", &[]);
+                self.out.open_tag(&TAGS.sentence);
                 self.push(FrameState::Written);
             }
             Tag::Emphasis(level) => self.emphasis(level),
@@ -290,13 +318,9 @@ impl Speaker for SsmlCompiler<'_> {
             self.out.text(text);
             return;
         }
-        let interpret_as = ("interpret-as", interpretation.interpret_as);
-        match interpretation.format {
-            Some(format) => self
-                .out
-                .element("say-as", &[("format", format), interpret_as], text),
-            None => self.out.element("say-as", &[interpret_as], text),
-        }
+        self.out.open_tag(interpretation.tag);
+        self.out.text(text);
+        self.out.close();
     }
 
     fn pause(&mut self, ms: u32) {

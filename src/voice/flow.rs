@@ -7,6 +7,7 @@ use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
 use super::ssml::Interpretation;
+use crate::twiml::StartTag;
 
 /// Words after which a full stop does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
@@ -176,22 +177,41 @@ struct Interpreter {
 
 impl Interpreter {
     fn new(keep: impl Fn(&str) -> bool) -> Self {
-        let chosen: Vec<_> = PATTERNS.iter().filter(|(_, kind, _)| keep(kind)).collect();
+        let chosen: Vec<_> = PATTERNS
+            .iter()
+            .zip(SAY_AS.iter())
+            .filter(|((_, kind, _), _)| keep(kind))
+            .collect();
         #[allow(clippy::expect_used)] // constant patterns, checked by the tests below
-        let regex = Regex::new_many(&chosen.iter().map(|(re, _, _)| *re).collect::<Vec<_>>())
+        let regex = Regex::new_many(&chosen.iter().map(|((re, _, _), _)| *re).collect::<Vec<_>>())
             .expect("the interpretation patterns compile");
         Self {
             regex,
             interpretations: chosen
                 .iter()
-                .map(|&&(_, interpret_as, format)| Interpretation {
+                .map(|&(&(_, interpret_as, format), tag)| Interpretation {
                     interpret_as,
                     format,
+                    tag,
                 })
                 .collect(),
         }
     }
 }
+
+/// The `<say-as>` start tag of each pattern, written once.
+static SAY_AS: LazyLock<Vec<StartTag>> = LazyLock::new(|| {
+    PATTERNS
+        .iter()
+        .map(|&(_, interpret_as, format)| match format {
+            Some(format) => StartTag::new(
+                "say-as",
+                &[("format", format), ("interpret-as", interpret_as)],
+            ),
+            None => StartTag::new("say-as", &[("interpret-as", interpret_as)]),
+        })
+        .collect()
+});
 
 static FOR_GOOGLE: LazyLock<Interpreter> = LazyLock::new(|| Interpreter::new(|_| true));
 static FOR_OTHERS: LazyLock<Interpreter> =
@@ -343,17 +363,19 @@ mod tests {
 
     #[test]
     fn the_text_between_interpretations_is_kept_in_order() {
-        let date = Interpretation {
-            interpret_as: "date",
-            format: Some("mdy"),
+        let found = pieces("on 03/14/2025 at noon", false);
+        let [
+            Piece::Text("on "),
+            Piece::SayAs(date, "03/14/2025"),
+            Piece::Text(" at noon"),
+        ] = found.as_slice()
+        else {
+            panic!("{found:?}");
         };
+        assert_eq!((date.interpret_as, date.format), ("date", Some("mdy")));
         assert_eq!(
-            pieces("on 03/14/2025 at noon", false),
-            vec![
-                Piece::Text("on "),
-                Piece::SayAs(date, "03/14/2025"),
-                Piece::Text(" at noon")
-            ]
+            *date.tag,
+            StartTag::new("say-as", &[("interpret-as", "date"), ("format", "mdy")])
         );
     }
 

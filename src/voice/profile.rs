@@ -132,13 +132,15 @@ impl VoiceProfile {
         warnings.extend(self.warnings.iter().cloned());
         let text = sanitize(text, &mut warnings)?;
         let delivery = self.style.delivery().then(options.emotion.delivery());
-        let mut say = Element::new("Say").attr("voice", &self.voice);
+        // In name order, so each attribute is appended rather than inserted.
+        let mut say = Element::new("Say");
         if let Some(language) = &self.language {
             say.set_attr("language", language);
         }
+        say.set_attr("voice", &self.voice);
         let verbs = if self.family.capabilities().ssml {
-            // SSML is about three times the text; room for it up front avoids regrowing.
-            let mut ssml = SsmlCompiler::new(self.family, &mut warnings, 3 * text.len() + 64);
+            // SSML is about four times the text; room for it up front avoids regrowing.
+            let mut ssml = SsmlCompiler::new(self.family, &mut warnings, 4 * text.len() + 128);
             self.plan(&text, delivery, options, &mut ssml);
             say.push_markup(ssml.finish());
             vec![say]

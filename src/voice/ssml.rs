@@ -2,7 +2,7 @@
 //! pauses and interpretations, as events in document order. [`super::compile`] turns them into
 //! what an engine honours as they arrive, so no plan is built in between.
 
-use compact_str::CompactString;
+use crate::twiml::StartTag;
 
 /// An element of the plan that holds content until the matching [`Speaker::close`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,6 +55,8 @@ pub(crate) enum AmazonEffect {
 pub(crate) struct Interpretation {
     pub interpret_as: &'static str,
     pub format: Option<&'static str>,
+    /// The `<say-as>` start tag that says so.
+    pub tag: &'static StartTag,
 }
 
 /// Receives a plan: every [`open`](Speaker::open) is matched by a [`close`](Speaker::close).
@@ -68,55 +70,93 @@ pub(crate) trait Speaker {
 }
 
 /// `1.2` → `+20%`, `0.95` → `-5%`, as Polly and Google read relative pitch.
-pub(crate) fn pitch_percent(factor: f64) -> CompactString {
+pub(crate) fn pitch_percent(factor: f64) -> Short {
     signed(((factor - 1.0) * 100.0).round() as i64, "%")
 }
 
 /// `0.9` → `90%`: rate as a percentage of the voice's own.
-pub(crate) fn rate_percent(factor: f64) -> CompactString {
+pub(crate) fn rate_percent(factor: f64) -> Short {
     unsigned((factor * 100.0).round() as i64, "%")
 }
 
 /// `3.0` → `+3dB`, `-2.5` → `-2.5dB`: to a tenth of a decibel.
-pub(crate) fn volume_db(db: f64) -> CompactString {
+pub(crate) fn volume_db(db: f64) -> Short {
     let tenths = (db * 10.0).round() as i64;
     if tenths % 10 == 0 {
         return signed(tenths / 10, "dB");
     }
-    let mut out = signed(tenths / 10, "");
-    if tenths < 0 && tenths > -10 {
-        // -0.5: the whole part alone lost its sign.
-        out = CompactString::const_new("-0");
-    }
-    out.push('.');
-    out.push(char::from(b'0' + (tenths.unsigned_abs() % 10) as u8));
-    out.push_str("dB");
-    out
+    let sign = if tenths < 0 { "-" } else { "+" };
+    let mut whole = itoa::Buffer::new();
+    let whole = whole.format(tenths.unsigned_abs() / 10);
+    let tenth = [b'.', b'0' + (tenths.unsigned_abs() % 10) as u8];
+    let tenth = std::str::from_utf8(&tenth).unwrap_or_default();
+    Short::of(&[sign, whole, tenth, "dB"])
 }
 
 /// `500` → `500ms`.
-pub(crate) fn milliseconds(ms: u32) -> CompactString {
+pub(crate) fn milliseconds(ms: u32) -> Short {
     unsigned(i64::from(ms), "ms")
 }
 
 /// `15` → `+15%`, `-12` → `-12%`.
-pub(crate) fn signed_percent(percent: i32) -> CompactString {
+pub(crate) fn signed_percent(percent: i32) -> Short {
     signed(i64::from(percent), "%")
 }
 
 /// The number with its sign (`+0` for zero) and `unit`. Attribute values are written for every
-/// utterance: formatted with `itoa`, without the formatting machinery.
-fn signed(n: i64, unit: &str) -> CompactString {
-    let mut out = CompactString::const_new(if n < 0 { "-" } else { "+" });
-    out.push_str(itoa::Buffer::new().format(n.unsigned_abs()));
-    out.push_str(unit);
-    out
+/// utterance: formatted with `itoa` on the stack, without the formatting machinery.
+fn signed(n: i64, unit: &str) -> Short {
+    let sign = if n < 0 { "-" } else { "+" };
+    Short::of(&[sign, itoa::Buffer::new().format(n.unsigned_abs()), unit])
 }
 
-fn unsigned(n: i64, unit: &str) -> CompactString {
-    let mut out = CompactString::from(itoa::Buffer::new().format(n));
-    out.push_str(unit);
-    out
+fn unsigned(n: i64, unit: &str) -> Short {
+    Short::of(&[itoa::Buffer::new().format(n), unit])
+}
+
+/// A short attribute value (`+20%`, `500ms`) held on the stack.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Short {
+    bytes: [u8; Short::CAPACITY],
+    len: u8,
+}
+
+impl Short {
+    /// A sign, the 20 digits of any `u64`, a tenth and a unit.
+    const CAPACITY: usize = 30;
+
+    /// The parts joined; parts past the capacity are left out (none of the values above
+    /// comes near it).
+    fn of(parts: &[&str]) -> Short {
+        let mut out = Short::default();
+        let mut len = 0;
+        for part in parts {
+            let Some(slot) = out.bytes.get_mut(len..len + part.len()) else {
+                break;
+            };
+            slot.copy_from_slice(part.as_bytes());
+            len += part.len();
+        }
+        out.len = len as u8;
+        out
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Whole `&str` parts were copied, so this is UTF-8.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl PartialEq<&str> for Short {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Short {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
 }
 
 #[cfg(test)]
