@@ -8,15 +8,18 @@ use smallvec::SmallVec;
 
 use super::engine::{Capabilities, EngineFamily};
 use super::ssml::{
-    AmazonEffect, Interpretation, Prosody, Short, Speaker, Tag, milliseconds, pitch_percent,
-    rate_percent, signed_percent, volume_db,
+    AmazonEffect, ECHO_PAUSE_MS, Interpretation, Prosody, STRETCH_GAP_MS, STUTTER_PAUSE_MS, Short,
+    Speaker, Tag, milliseconds, pitch_percent, rate_percent, signed_percent, volume_db,
 };
+use super::style::{Emotion, Style};
 use super::warning::{VoiceWarning, Warnings};
 use crate::twiml::{Element, Markup, MarkupWriter, StartTag};
 
 /// The start tags the compiler writes over and over, written once.
 struct Tags {
     sentence: StartTag,
+    /// `<break time="…ms"` for every pause a style, an emotion or an effect makes.
+    breaks: Vec<(u32, StartTag)>,
     emphasis: [(&'static str, StartTag); 3],
     whispered: StartTag,
     soft_phonation: StartTag,
@@ -26,8 +29,27 @@ struct Tags {
 static TAGS: LazyLock<Tags> = LazyLock::new(|| {
     let emphasis = |level| (level, StartTag::new("emphasis", &[("level", level)]));
     let effect = |name, value| StartTag::new("amazon:effect", &[(name, value)]);
+    let deliveries = Style::ALL
+        .iter()
+        .map(|s| s.delivery())
+        .chain(Emotion::ALL.iter().map(|e| e.delivery()));
+    let mut pauses: Vec<u32> = deliveries
+        .flat_map(|d| [d.clause_pause_ms, d.sentence_pause_ms])
+        .chain([STRETCH_GAP_MS, STUTTER_PAUSE_MS, ECHO_PAUSE_MS])
+        .collect();
+    pauses.sort_unstable();
+    pauses.dedup();
     Tags {
         sentence: StartTag::new("s", &[]),
+        breaks: pauses
+            .into_iter()
+            .map(|ms| {
+                (
+                    ms,
+                    StartTag::new("break", &[("time", milliseconds(ms).as_str())]),
+                )
+            })
+            .collect(),
         emphasis: [
             emphasis("moderate"),
             emphasis("strong"),
@@ -325,8 +347,13 @@ impl Speaker for SsmlCompiler<'_> {
 
     fn pause(&mut self, ms: u32) {
         self.settle();
-        self.out
-            .element("break", &[("time", milliseconds(ms).as_str())], "");
+        match TAGS.breaks.iter().find(|(known, _)| *known == ms) {
+            Some((_, tag)) => self.out.open_tag(tag),
+            None => self
+                .out
+                .open("break", &[("time", milliseconds(ms).as_str())]),
+        }
+        self.out.close();
     }
 }
 

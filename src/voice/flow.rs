@@ -262,7 +262,9 @@ fn token_start(bytes: &[u8], from: usize) -> Option<usize> {
             // The lead bytes of `€` (E2 82 AC) and `£` (C2 A3).
             0xE2 => bytes[at..].starts_with("€".as_bytes()),
             0xC2 => bytes[at..].starts_with("£".as_bytes()),
-            b if b.is_ascii_digit() => at == 0 || !is_word(bytes[at - 1]),
+            b if b.is_ascii_digit() => {
+                (at == 0 || !is_word(bytes[at - 1])) && may_continue(&bytes[at..])
+            }
             _ => true,
         };
         if starts {
@@ -270,6 +272,17 @@ fn token_start(bytes: &[u8], from: usize) -> Option<usize> {
         }
         at += 1;
     }
+}
+
+/// Whether the digits that open `rest` can begin a token: every pattern that starts with
+/// digits goes on with a separator (`-` `/` `:` `,`) or an ordinal suffix right after its first
+/// run of them. Most numbers in text (`press 1`, `suite 4`) are skipped without a search.
+fn may_continue(rest: &[u8]) -> bool {
+    let after = rest.iter().position(|b| !b.is_ascii_digit());
+    matches!(
+        after.map(|i| rest[i]),
+        Some(b'-' | b'/' | b':' | b',' | b's' | b'n' | b'r' | b't')
+    )
 }
 
 /// Bytes a token can start with: `+ ( $`, digits, and the lead bytes of `€` and `£`.
@@ -377,6 +390,64 @@ mod tests {
             *date.tag,
             StartTag::new("say-as", &[("interpret-as", "date"), ("format", "mdy")])
         );
+    }
+
+    /// What searching the whole clause, with no prefilter, marks.
+    fn searched_everywhere(clause: &str, google: bool) -> Vec<(&'static str, &str)> {
+        let interpreter: &Interpreter = if google { &FOR_GOOGLE } else { &FOR_OTHERS };
+        interpreter
+            .regex
+            .find_iter(clause)
+            .map(|m| {
+                let i = interpreter.interpretations[m.pattern().as_usize()];
+                let mut token = &clause[m.range()];
+                if i.interpret_as == "ordinal" {
+                    token = token.trim_end_matches(|c: char| !c.is_ascii_digit());
+                }
+                (i.interpret_as, token)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn searching_only_where_tokens_can_start_finds_what_searching_everywhere_finds() {
+        const PARTS: &[&str] = &[
+            "1", "12", "123", "1234", "12345678", "-", "/", ":", ",", ".", " ", "st", "nd", "th",
+            "rd", "+", "(", ")", "$", "€", "£", "a", "AM", "p.m.", "x1", "_", "é", "2025-",
+            "07-15", "03/", "14/2025", "555-0199", "(800) ", "8:30", "1,250",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut kinds_seen = std::collections::BTreeSet::new();
+        for _ in 0..20_000 {
+            let clause: String = (0..rng.usize(1..9))
+                .map(|_| PARTS[rng.usize(..PARTS.len())])
+                .collect();
+            for google in [false, true] {
+                let found: Vec<(&str, &str)> = pieces(&clause, google)
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        Piece::SayAs(i, text) => Some((i.interpret_as, text)),
+                        Piece::Text(_) => None,
+                    })
+                    .collect();
+                assert_eq!(found, searched_everywhere(&clause, google), "{clause:?}");
+                kinds_seen.extend(found.iter().map(|(kind, _)| *kind));
+                let joined: String = pieces(&clause, google)
+                    .into_iter()
+                    .map(|p| match p {
+                        Piece::Text(t) => t,
+                        Piece::SayAs(_, t) => t,
+                    })
+                    .collect();
+                if !found.iter().any(|(kind, _)| *kind == "ordinal") {
+                    assert_eq!(joined, clause, "pieces cover the clause");
+                }
+            }
+        }
+        // The clauses exercised every kind of token, telephone numbers and dates included.
+        let every: std::collections::BTreeSet<&str> =
+            PATTERNS.iter().map(|(_, kind, _)| *kind).collect();
+        assert_eq!(kinds_seen, every);
     }
 
     #[test]

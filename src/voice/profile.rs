@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use super::compile::{PlainCompiler, SsmlCompiler};
 use super::engine::{EngineFamily, closest_voice, default_voice, is_known_voice};
 use super::flow::{self, Piece};
-use super::ssml::{AmazonEffect, Prosody, Speaker, Tag};
+use super::ssml::{
+    AmazonEffect, ECHO_PAUSE_MS, Prosody, STRETCH_GAP_MS, STUTTER_PAUSE_MS, Speaker, Tag,
+};
 use super::style::{Delivery, Effect, Emotion, Style, UnknownName};
 use super::warning::{VoiceWarning, Warnings};
 use crate::config::{Config, VoiceModel, VoiceProfileConfig, VoiceQuality, VoiceSettings};
@@ -241,21 +243,19 @@ struct Stretched {
 }
 
 impl Stretched {
-    const GAP_MS: u32 = 120;
-
     fn text(&mut self, text: &str, out: &mut impl Speaker) {
         if text.starts_with(char::is_whitespace) && self.started {
-            out.pause(Self::GAP_MS);
+            out.pause(STRETCH_GAP_MS);
         }
         for (i, word) in text.split_whitespace().enumerate() {
             if i > 0 {
-                out.pause(Self::GAP_MS);
+                out.pause(STRETCH_GAP_MS);
             }
             out.text(word);
             self.started = true;
         }
         if text.ends_with(char::is_whitespace) && !text.trim().is_empty() {
-            out.pause(Self::GAP_MS);
+            out.pause(STRETCH_GAP_MS);
         }
     }
 }
@@ -287,7 +287,7 @@ fn stutter(sentence: &str, google: bool, out: &mut impl Speaker) {
     };
     for _ in 0..2 {
         out.text(stammer);
-        out.pause(150);
+        out.pause(STUTTER_PAUSE_MS);
     }
 }
 
@@ -304,7 +304,7 @@ fn echo(last_sentence: &str, out: &mut impl Speaker) {
         return;
     }
     for db in [-6.0, -12.0] {
-        out.pause(300);
+        out.pause(ECHO_PAUSE_MS);
         out.open(Tag::Prosody(Prosody {
             volume_db: Some(db),
             ..Prosody::default()
@@ -388,12 +388,14 @@ fn sanitize<'t>(text: &'t str, warnings: &mut Warnings) -> Result<Cow<'t, str>, 
 /// control characters, nothing XML cannot carry.
 fn is_clean(text: &str) -> bool {
     let words_clean = !text.starts_with(' ') && !text.ends_with(' ') && !text.contains("  ");
-    if text.is_ascii() {
-        // Counted rather than searched with an early exit, so that the loop is vectorised.
-        let unclean = |b: &&u8| !(b' '..0x7f).contains(*b);
-        return words_clean && text.as_bytes().iter().filter(unclean).count() == 0;
+    // Counted rather than searched with an early exit, so that the loop is vectorised. None
+    // outside printable ASCII: clean ASCII text.
+    let outside = |b: &&u8| !(b' '..0x7f).contains(*b);
+    if text.as_bytes().iter().filter(outside).count() == 0 {
+        return words_clean;
     }
-    words_clean
+    !text.is_ascii()
+        && words_clean
         && text
             .chars()
             .all(|c| c == ' ' || !(c.is_whitespace() || c.is_control() || !is_xml_char(c)))

@@ -59,6 +59,12 @@ pub(crate) struct Interpretation {
     pub tag: &'static StartTag,
 }
 
+/// The pauses effects add, in milliseconds: between stretched words, after a stammer, before
+/// each echo.
+pub(crate) const STRETCH_GAP_MS: u32 = 120;
+pub(crate) const STUTTER_PAUSE_MS: u32 = 150;
+pub(crate) const ECHO_PAUSE_MS: u32 = 300;
+
 /// Receives a plan: every [`open`](Speaker::open) is matched by a [`close`](Speaker::close).
 pub(crate) trait Speaker {
     fn open(&mut self, tag: Tag);
