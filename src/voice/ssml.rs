@@ -133,6 +133,7 @@ impl Short {
 
     /// The parts joined; parts past the capacity are left out (none of the values above
     /// comes near it).
+    #[inline]
     fn of(parts: &[&str]) -> Short {
         let mut out = Short::default();
         let mut len = 0;
