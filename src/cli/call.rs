@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{Cli, EXIT_RUNTIME, EXIT_USAGE, load_config};
 use crate::phone::Endpoint;
-use crate::twilio::{Call, CallInstructions, CreateCall, TwilioClient, TwilioError};
+use crate::twilio::{Call, CallInstructions, CallStatus, CreateCall, TwilioClient, TwilioError};
 use crate::twiml;
 
 /// How often `--wait` asks Twilio for the call's status.
@@ -78,14 +78,44 @@ pub async fn run(cli: &Cli, args: &CallArgs) -> u8 {
     // A simulated call lives in this process: follow it to its end, then show what was said.
     if let Some(simulator) = &twilio.simulator {
         let sid = call.sid.clone();
-        let code = follow(cli, &client, call, SIMULATOR_POLL_INTERVAL).await;
+        let passed = |from, to| statuses_between(simulator, &sid, from, to);
+        let code = follow(cli, &client, call, SIMULATOR_POLL_INTERVAL, &passed).await;
         print_transcript(cli, simulator, &sid);
         return code;
     }
     if args.wait {
-        return follow(cli, &client, call, POLL_INTERVAL).await;
+        return follow(cli, &client, call, POLL_INTERVAL, &|_, _| Vec::new()).await;
     }
     0
+}
+
+/// The statuses a simulated call reached after `from` and before `to`, from its transcript.
+fn statuses_between(
+    simulator: &crate::simulator::Simulator,
+    sid: &str,
+    from: Option<CallStatus>,
+    to: Option<CallStatus>,
+) -> Vec<CallStatus> {
+    let Some(transcript) = simulator.transcript(sid) else {
+        return Vec::new();
+    };
+    let reached: Vec<CallStatus> = transcript
+        .iter()
+        .filter(|e| e.kind == "status")
+        .filter_map(|e| serde_json::from_value(e.detail.get("status")?.clone()).ok())
+        // What polling the call could have shown: the resource never reports `initiated`.
+        .filter(|s| *s != CallStatus::Initiated)
+        .collect();
+    let start = from
+        .and_then(|f| reached.iter().position(|s| *s == f))
+        .map_or(0, |i| i + 1);
+    let end = to
+        .and_then(|t| reached.iter().position(|s| *s == t))
+        .unwrap_or(reached.len());
+    reached
+        .get(start..end)
+        .map(<[_]>::to_vec)
+        .unwrap_or_default()
 }
 
 fn print_transcript(cli: &Cli, simulator: &crate::simulator::Simulator, sid: &str) {
@@ -245,8 +275,19 @@ fn print_call(cli: &Cli, call: &Call) {
     }
 }
 
-/// Polls the call until it reaches a terminal status, printing each change.
-async fn follow(cli: &Cli, client: &TwilioClient, mut last: Call, interval: Duration) -> u8 {
+/// The statuses a call went through between two polls, when they are known.
+type Passed<'a> = dyn Fn(Option<CallStatus>, Option<CallStatus>) -> Vec<CallStatus> + 'a;
+
+/// Polls the call until it reaches a terminal status, printing each change. A status that
+/// lasted less than the polling interval is printed too when `passed` knows it (a simulated
+/// call on a fast clock can pass through `in-progress` between two polls).
+async fn follow(
+    cli: &Cli,
+    client: &TwilioClient,
+    mut last: Call,
+    interval: Duration,
+    passed: &Passed<'_>,
+) -> u8 {
     while !last.status.is_some_and(|s| s.is_terminal()) {
         tokio::time::sleep(interval).await;
         let call = match client.calls().fetch(&last.sid).await {
@@ -254,6 +295,15 @@ async fn follow(cli: &Cli, client: &TwilioClient, mut last: Call, interval: Dura
             Err(e) => return report_failure(cli, &e),
         };
         if call.status != last.status {
+            for status in passed(last.status, call.status) {
+                print_call(
+                    cli,
+                    &Call {
+                        status: Some(status),
+                        ..last.clone()
+                    },
+                );
+            }
             print_call(cli, &call);
         }
         last = call;

@@ -1,8 +1,7 @@
 //! Profiles from the configuration, and speaking: text → plan → the engine's `<Say>`.
 
-use std::collections::BTreeMap;
-
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use super::compile::{PlainCompiler, SsmlCompiler};
 use super::engine::{EngineFamily, closest_voice, default_voice, is_known_voice};
