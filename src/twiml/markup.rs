@@ -141,7 +141,8 @@ impl MarkupWriter {
         }
     }
 
-    /// Opens an element. Attributes may come in any order; they are written sorted by name.
+    /// Opens an element. Attributes, each name once, may come in any order; they are written
+    /// sorted by name.
     pub fn open(&mut self, name: &'static str, attributes: &[(&str, &str)]) {
         self.finish_start();
         self.out.push('<');
