@@ -69,7 +69,14 @@ fn parse(xml: &str) -> Result<Node, String> {
         Ok(node)
     };
     loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
+        let event = reader.read_event().map_err(|e| e.to_string())?;
+        if let Some(text) = crate::twiml::text_of(&event)? {
+            if let Some(top) = stack.last_mut() {
+                top.text.push_str(&text);
+            }
+            continue;
+        }
+        match event {
             Event::Start(e) => stack.push(open(&e)?),
             // An element between two runs of text (`Hello,<break/>this`) separates their words.
             Event::Empty(e) => {
@@ -83,29 +90,6 @@ fn parse(xml: &str) -> Result<Node, String> {
                 let parent = stack.last_mut().ok_or("unbalanced")?;
                 parent.text.push(' ');
                 parent.children.push(node);
-            }
-            Event::Text(t) => {
-                let text = t.decode().map_err(|e| e.to_string())?;
-                let text = quick_xml::escape::unescape(&text).map_err(|e| e.to_string())?;
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&text);
-                }
-            }
-            Event::GeneralRef(r) => {
-                let ch = r
-                    .resolve_char_ref()
-                    .map_err(|e| e.to_string())?
-                    .map(String::from)
-                    .or_else(|| {
-                        let name = r.decode().ok()?;
-                        quick_xml::escape::unescape(&format!("&{name};"))
-                            .ok()
-                            .map(|c| c.into_owned())
-                    })
-                    .ok_or("unknown entity")?;
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&ch);
-                }
             }
             Event::Eof => break,
             _ => {}

@@ -34,54 +34,63 @@ impl Markup {
         // it starts with what a parser takes for a byte order mark at the start of a document.
         let wrapped = format!("<m>{}</m>", self.0);
         let mut reader = quick_xml::Reader::from_str(&wrapped);
-        let mut stack = vec![Element::new("")];
+        let mut stack: Vec<Element> = Vec::new();
         loop {
-            match reader.read_event().map_err(|e| bad(&e))? {
+            let event = reader.read_event().map_err(|e| bad(&e))?;
+            if let Some(text) = text_of(&event).map_err(MarkupError)? {
+                innermost(&mut stack)?.append_text(&text);
+                continue;
+            }
+            match event {
                 Event::Start(start) => stack.push(element(&start)?),
                 Event::Empty(start) => {
                     let empty = element(&start)?;
-                    innermost(&mut stack).push(empty);
+                    innermost(&mut stack)?.push(empty);
                 }
                 Event::End(_) => {
                     let closed = stack
                         .pop()
-                        .filter(|_| !stack.is_empty())
-                        .ok_or_else(|| MarkupError("an end tag closes nothing".to_owned()))?;
-                    innermost(&mut stack).push(closed);
-                }
-                Event::Text(text) => {
-                    let text = text.decode().map_err(|e| bad(&e))?;
-                    let text = quick_xml::escape::unescape(&text).map_err(|e| bad(&e))?;
-                    innermost(&mut stack).append_text(&text);
-                }
-                Event::GeneralRef(reference) => {
-                    let text = match reference.resolve_char_ref().map_err(|e| bad(&e))? {
-                        Some(c) => c.to_string(),
-                        None => {
-                            let name = reference.decode().map_err(|e| bad(&e))?;
-                            quick_xml::escape::unescape(&format!("&{name};"))
-                                .map_err(|e| bad(&e))?
-                                .into_owned()
+                        .ok_or_else(|| bad(&"an end tag closes nothing"))?;
+                    match stack.last_mut() {
+                        Some(parent) => {
+                            parent.push(closed);
                         }
-                    };
-                    innermost(&mut stack).append_text(&text);
+                        // The wrapper: everything inside it is the content.
+                        None => return Ok(closed.into_content()),
+                    }
                 }
-                Event::Eof => break,
+                Event::Eof => return Err(bad(&"an element is not closed")),
                 other => return Err(MarkupError(format!("unexpected {other:?}"))),
             }
-        }
-        match <[Element; 1]>::try_from(stack).map(|[root]| root.into_children().next()) {
-            Ok(Some(wrapper)) => Ok(wrapper.into_content()),
-            _ => Err(MarkupError("an element is not closed".to_owned())),
         }
     }
 }
 
-fn innermost(stack: &mut [Element]) -> &mut Element {
-    match stack.last_mut() {
-        Some(e) => e,
-        // The root is only popped by an end tag, which is refused when it is the last.
-        None => unreachable!("the root stays on the stack"),
+fn innermost(stack: &mut [Element]) -> Result<&mut Element, MarkupError> {
+    stack
+        .last_mut()
+        .ok_or_else(|| MarkupError("content outside any element".to_owned()))
+}
+
+/// The text an event carries (escaped text, or a character or entity reference), unescaped;
+/// `None` for other events. Shared by every reader of TwiML here.
+pub(crate) fn text_of(event: &Event<'_>) -> Result<Option<String>, String> {
+    match event {
+        Event::Text(text) => {
+            let text = text.decode().map_err(|e| e.to_string())?;
+            let text = quick_xml::escape::unescape(&text).map_err(|e| e.to_string())?;
+            Ok(Some(text.into_owned()))
+        }
+        Event::GeneralRef(reference) => {
+            if let Some(c) = reference.resolve_char_ref().map_err(|e| e.to_string())? {
+                return Ok(Some(c.to_string()));
+            }
+            let name = reference.decode().map_err(|e| e.to_string())?;
+            quick_xml::escape::unescape(&format!("&{name};"))
+                .map(|c| Some(c.into_owned()))
+                .map_err(|_| format!("unknown entity &{name};"))
+        }
+        _ => Ok(None),
     }
 }
 

@@ -10,6 +10,7 @@ mod writer;
 
 pub use checked::{Extras, TwimlError, nest, response};
 pub use element::{AttrValue, Child, Element, Text, wire_name};
+pub(crate) use markup::text_of;
 pub use markup::{Markup, MarkupError, MarkupWriter, StartTag};
 pub use response::{VoiceResponse, fits_inline, say_document};
 pub use writer::{Node, XML_DECLARATION, escape_text, is_xml_char, write};
