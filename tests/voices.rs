@@ -33,7 +33,7 @@ const FAMILY_VOICES: &[(EngineFamily, &str)] = &[
 
 fn render(profile: &VoiceProfile, options: &SpeakOptions) -> String {
     let speech = profile.speak(LINE, options).unwrap();
-    let xml: String = speech.verbs.iter().map(|v| v.to_xml_fragment()).collect();
+    let xml = speech.verbs.as_str().to_owned();
     let warnings: Vec<String> = speech.warnings.iter().map(ToString::to_string).collect();
     if warnings.is_empty() {
         xml
@@ -135,7 +135,7 @@ fn pitch_and_rate_map_to_percentages() {
     let p = VoiceProfile::from_config("nova", &cfg, &VoiceSettings::default()).unwrap();
     let speech = p.speak("Hello.", &SpeakOptions::default()).unwrap();
     assert_eq!(
-        speech.verbs[0].to_xml_fragment(),
+        speech.verbs.as_str(),
         "<Say voice=\"Polly.Matthew\"><prosody pitch=\"+20%\" rate=\"90%\"><s>Hello.</s></prosody></Say>"
     );
     assert!(speech.warnings.is_empty());
@@ -201,7 +201,7 @@ fn user_text_is_escaped_and_control_characters_removed() {
             &SpeakOptions::default(),
         )
         .unwrap();
-    let xml = speech.verbs[0].to_xml_fragment();
+    let xml = speech.verbs.as_str();
     assert!(
         xml.contains("Fish &amp; chips &lt;now&gt; \"quoted\" it's done"),
         "{xml}"
@@ -319,13 +319,12 @@ fn basic_voices_turn_pauses_into_pause_verbs() {
     let speech = p
         .speak("First point. Second point.", &SpeakOptions::default())
         .unwrap();
-    let xml: Vec<String> = speech.verbs.iter().map(|v| v.to_xml_fragment()).collect();
     assert_eq!(
-        xml,
-        vec![
+        speech.verbs.as_str(),
+        concat!(
             "<Say language=\"en-US\" voice=\"alice\">First point.</Say>",
             "<Pause length=\"1\" />",
             "<Say language=\"en-US\" voice=\"alice\">Second point.</Say>",
-        ]
+        )
     );
 }

@@ -296,9 +296,7 @@ pub fn profile_response(profile: &VoiceProfile, options: &[SpeakOptions]) -> Voi
     let mut r = VoiceResponse::new();
     for ((text, _, _), options) in UTTERANCES.iter().zip(options) {
         let speech = profile.speak(text, options).expect("bench text speaks");
-        for verb in speech.verbs {
-            r.append(verb);
-        }
+        r.push_markup(speech.verbs);
     }
     r
 }

@@ -188,7 +188,7 @@ impl Session {
     ) -> Result<(), StepError> {
         self.check_open(what)?;
         let profile = profile.or(self.profile.as_ref()).cloned();
-        append_speech(&mut self.verbs, profile.as_ref(), text, options)
+        append_speech(self.verbs.root_mut().0, profile.as_ref(), text, options)
     }
 
     /// Appends a verb that needs no answer (`play`, `pause`, …).
@@ -230,16 +230,7 @@ impl Session {
         let mark = self.verbs.element().children().len();
         let built = append_verb(&mut self.verbs, method, value, &options).and_then(|verb| {
             if let Some(prompt) = prompt {
-                let mut inner = VoiceResponse::new();
-                append_speech(
-                    &mut inner,
-                    profile.as_ref(),
-                    prompt,
-                    &SpeakOptions::default(),
-                )?;
-                for child in inner.into_element().into_children() {
-                    verb.push(child);
-                }
+                append_speech(verb, profile.as_ref(), prompt, &SpeakOptions::default())?;
             }
             Ok(())
         });
@@ -423,7 +414,7 @@ impl Dialled {
 
 /// Speech in `profile`'s voice, or Twilio's default voice when there is none.
 fn append_speech(
-    verbs: &mut VoiceResponse,
+    parent: &mut Element,
     profile: Option<&VoiceProfile>,
     text: &str,
     options: &SpeakOptions,
@@ -436,10 +427,10 @@ fn append_speech(
             for warning in &speech.warnings {
                 tracing::debug!(%warning, "voice");
             }
-            speech.append_to(verbs);
+            speech.append_into(parent);
         }
         None => {
-            verbs.say(Text::copied(text));
+            parent.push(Element::new("Say").with_text(Text::copied(text)));
         }
     }
     Ok(())
@@ -529,6 +520,29 @@ mod tests {
         let gathered = Gathered::from_request(&got);
         assert_eq!(gathered.digits.as_deref(), Some("1"));
         assert!(!gathered.timed_out);
+    }
+
+    #[tokio::test]
+    async fn a_prompt_is_said_inside_the_gather_in_the_call_voice() {
+        let (reply, turn) = oneshot::channel();
+        let profile = VoiceProfile::plain("Polly.Joanna");
+        let (_, session) = start(request(), Some(profile), reply);
+        {
+            let mut s = lock(&session);
+            // A prompt that cannot be said changes nothing.
+            let err = s
+                .exchange("gather", "gather", None, Vec::new(), Some("  "))
+                .unwrap_err();
+            assert!(err.0.contains("no text to say"), "{err}");
+            assert!(s.verbs.is_empty());
+            s.exchange("gather", "gather", None, Vec::new(), Some("Press 1."))
+                .unwrap();
+        }
+        let turn = turn.await.unwrap().unwrap();
+        assert_eq!(
+            turn.response.element().to_xml_fragment(),
+            "<Response><Gather action=\"/twilio/flow/survey?step=1&amp;campaign=spring&amp;var.name=Ada\" actionOnEmptyResult=\"true\" method=\"POST\"><Say voice=\"Polly.Joanna\"><s>Press 1.</s></Say></Gather></Response>"
+        );
     }
 
     #[tokio::test]

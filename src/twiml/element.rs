@@ -151,6 +151,21 @@ impl Element {
         }
     }
 
+    /// An element with room for exactly this many attributes and children, for a builder
+    /// that knows them: no list is grown or made larger than it needs.
+    pub fn with_capacity(
+        name: impl Into<Cow<'static, str>>,
+        attributes: usize,
+        children: usize,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            attributes: Vec::with_capacity(attributes),
+            text: None,
+            children: Vec::with_capacity(children),
+        }
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

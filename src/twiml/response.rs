@@ -2,6 +2,7 @@
 //! writes most. Every other verb and attribute goes through [`Element`] directly.
 
 use super::element::{Element, Text};
+use super::markup::Markup;
 
 /// A `<Response>` document.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +26,11 @@ impl VoiceResponse {
     /// Appends any verb and returns it for further nesting.
     pub fn append(&mut self, verb: Element) -> &mut Element {
         self.root.push(verb)
+    }
+
+    /// Appends verbs already written as XML, such as a voice's speech.
+    pub fn push_markup(&mut self, verbs: Markup) {
+        self.root.push_markup(verbs);
     }
 
     /// `<Say>text</Say>`; SSML children may be pushed onto the result.

@@ -13,7 +13,7 @@ use super::ssml::{
 };
 use super::style::{Emotion, Style};
 use super::warning::{VoiceWarning, Warnings};
-use crate::twiml::{Element, Markup, MarkupWriter, StartTag};
+use crate::twiml::{Markup, MarkupWriter, StartTag};
 
 /// The start tags the compiler writes over and over, written once.
 struct Tags {
@@ -69,39 +69,39 @@ pub(crate) struct SsmlCompiler<'w> {
     out: MarkupWriter,
     /// One per open tag, innermost last; plans nest a handful deep.
     frames: SmallVec<[Frame; 8]>,
+    /// The innermost tag is a prosody not written yet, so that a prosody opened directly
+    /// inside it becomes one change rather than relative values nested. Only the innermost
+    /// tag can wait: anything else opened inside it writes it first.
+    pending: Option<Prosody>,
 }
 
+#[derive(Clone, Copy)]
 struct Frame {
-    state: FrameState,
+    /// Written to the markup, so closing writes its end tag; else it was dropped or
+    /// translated away (or is the pending prosody) and closing writes nothing.
+    written: bool,
     /// Prosody tags opened directly inside this one and merged into it: closes to absorb.
     merged: u8,
 }
 
-enum FrameState {
-    /// Written to the markup: closing writes its end tag.
-    Written,
-    /// Not written (dropped or translated away): closing writes nothing.
-    Transparent,
-    /// Prosody not written yet, so that a prosody opened directly inside it becomes one
-    /// change rather than relative values nested.
-    Pending(Prosody),
-}
-
 impl<'w> SsmlCompiler<'w> {
+    /// A compiler that writes into `out`, inside what `out` has open.
     pub fn new(
         family: EngineFamily,
         warnings: &'w mut Warnings,
-        expected_bytes: usize,
+        out: MarkupWriter,
     ) -> SsmlCompiler<'w> {
         SsmlCompiler {
             caps: family.capabilities(),
             family,
             warnings,
-            out: MarkupWriter::with_capacity(expected_bytes),
+            out,
             frames: SmallVec::new(),
+            pending: None,
         }
     }
 
+    /// The markup, with everything still open closed (what `out` had open too).
     pub fn finish(mut self) -> Markup {
         while !self.frames.is_empty() {
             self.close();
@@ -114,27 +114,22 @@ impl<'w> SsmlCompiler<'w> {
             .push(VoiceWarning::unsupported(self.family, feature, outcome));
     }
 
-    fn push(&mut self, state: FrameState) {
-        self.frames.push(Frame { state, merged: 0 });
+    fn push(&mut self, written: bool) {
+        self.frames.push(Frame { written, merged: 0 });
     }
 
     /// Content is about to be written: a pending prosody around it is written first.
+    #[inline]
     fn settle(&mut self) {
-        let Some(Frame {
-            state: FrameState::Pending(prosody),
-            ..
-        }) = self.frames.last()
-        else {
-            return;
-        };
-        let prosody = *prosody;
+        if let Some(prosody) = self.pending.take() {
+            self.write_pending(prosody);
+        }
+    }
+
+    fn write_pending(&mut self, prosody: Prosody) {
         let written = self.write_prosody(prosody);
         if let Some(frame) = self.frames.last_mut() {
-            frame.state = if written {
-                FrameState::Written
-            } else {
-                FrameState::Transparent
-            };
+            frame.written = written;
         }
     }
 
@@ -175,6 +170,8 @@ impl<'w> SsmlCompiler<'w> {
     }
 
     /// A prosody value the engine takes, written; else a warning that it is dropped.
+    // Inlined so that each value is formatted in place, with its formatter known.
+    #[inline(always)]
     fn value(
         &mut self,
         feature: &'static str,
@@ -192,14 +189,15 @@ impl<'w> SsmlCompiler<'w> {
     }
 
     fn open_prosody(&mut self, prosody: Prosody) {
-        if let Some(frame) = self.frames.last_mut()
-            && let FrameState::Pending(outer) = &mut frame.state
+        if let Some(outer) = &mut self.pending
+            && let Some(frame) = self.frames.last_mut()
         {
             *outer = outer.around(prosody);
             frame.merged += 1;
             return;
         }
-        self.push(FrameState::Pending(prosody));
+        self.push(false);
+        self.pending = Some(prosody);
     }
 
     fn emphasis(&mut self, level: &'static str) {
@@ -208,7 +206,7 @@ impl<'w> SsmlCompiler<'w> {
                 Some((_, tag)) => self.out.open_tag(tag),
                 None => self.out.open("emphasis", &[("level", level)]),
             }
-            self.push(FrameState::Written);
+            self.push(true);
             return;
         }
         // Emphasis is, in effect, a louder and slightly slower delivery.
@@ -226,7 +224,7 @@ impl<'w> SsmlCompiler<'w> {
             });
         } else {
             self.warn("emphasis", "dropped");
-            self.push(FrameState::Transparent);
+            self.push(false);
         }
     }
 
@@ -245,7 +243,7 @@ impl<'w> SsmlCompiler<'w> {
                     &[("vocal-tract-length", signed_percent(percent).as_str())],
                 ),
             }
-            self.push(FrameState::Written);
+            self.push(true);
             return;
         }
         let translated = match effect {
@@ -289,7 +287,7 @@ impl<'w> SsmlCompiler<'w> {
             AmazonEffect::Drc => "dynamic range compression",
         };
         self.warn(feature, "dropped");
-        self.push(FrameState::Transparent);
+        self.push(false);
     }
 }
 
@@ -302,7 +300,7 @@ impl Speaker for SsmlCompiler<'_> {
         match tag {
             Tag::Sentence => {
                 self.out.open_tag(&TAGS.sentence);
-                self.push(FrameState::Written);
+                self.push(true);
             }
             Tag::Emphasis(level) => self.emphasis(level),
             Tag::AmazonEffect(effect) => self.effect(effect),
@@ -319,11 +317,7 @@ impl Speaker for SsmlCompiler<'_> {
         }
         // A prosody closed before any content is still written, empty.
         self.settle();
-        if let Some(Frame {
-            state: FrameState::Written,
-            ..
-        }) = self.frames.pop()
-        {
+        if let Some(Frame { written: true, .. }) = self.frames.pop() {
             self.out.close();
         }
     }
@@ -362,31 +356,36 @@ impl Speaker for SsmlCompiler<'_> {
 pub(crate) struct PlainCompiler<'w> {
     family: EngineFamily,
     warnings: &'w mut Warnings,
-    say: Element,
+    /// The attributes of every `<Say>`, in name order.
+    say: &'w [(&'w str, &'w str)],
     text: String,
-    verbs: Vec<Element>,
+    out: MarkupWriter,
 }
 
 impl<'w> PlainCompiler<'w> {
-    pub fn new(family: EngineFamily, say: Element, warnings: &'w mut Warnings) -> Self {
+    pub fn new(
+        family: EngineFamily,
+        say: &'w [(&'w str, &'w str)],
+        warnings: &'w mut Warnings,
+    ) -> Self {
         Self {
             family,
             warnings,
             say,
             text: String::new(),
-            verbs: Vec::new(),
+            out: MarkupWriter::default(),
         }
     }
 
-    pub fn finish(mut self) -> Vec<Element> {
+    pub fn finish(mut self) -> Markup {
         self.flush();
-        self.verbs
+        self.out.finish()
     }
 
     fn flush(&mut self) {
         let words = self.text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !words.is_empty() {
-            self.verbs.push(self.say.clone().with_text(words));
+            self.out.element("Say", self.say, &words);
         }
         self.text.clear();
     }
@@ -428,8 +427,8 @@ impl Speaker for PlainCompiler<'_> {
             return;
         }
         self.flush();
-        let seconds = ms.div_ceil(1000).max(1);
-        self.verbs
-            .push(Element::new("Pause").attr("length", seconds));
+        let mut seconds = itoa::Buffer::new();
+        let seconds = seconds.format(ms.div_ceil(1000).max(1));
+        self.out.element("Pause", &[("length", seconds)], "");
     }
 }

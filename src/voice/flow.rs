@@ -173,10 +173,12 @@ const PATTERNS: &[(&str, &str, Option<&str>)] = &[
 struct Interpreter {
     regex: Regex,
     interpretations: Vec<Interpretation>,
+    /// The bytes a chosen pattern can start with.
+    may_start: &'static [bool; 256],
 }
 
 impl Interpreter {
-    fn new(keep: impl Fn(&str) -> bool) -> Self {
+    fn new(keep: impl Fn(&str) -> bool, may_start: &'static [bool; 256]) -> Self {
         let chosen: Vec<_> = PATTERNS
             .iter()
             .zip(SAY_AS.iter())
@@ -195,6 +197,7 @@ impl Interpreter {
                     tag,
                 })
                 .collect(),
+            may_start,
         }
     }
 }
@@ -213,9 +216,10 @@ static SAY_AS: LazyLock<Vec<StartTag>> = LazyLock::new(|| {
         .collect()
 });
 
-static FOR_GOOGLE: LazyLock<Interpreter> = LazyLock::new(|| Interpreter::new(|_| true));
+static FOR_GOOGLE: LazyLock<Interpreter> =
+    LazyLock::new(|| Interpreter::new(|_| true, &MAY_START_WITH_CURRENCY));
 static FOR_OTHERS: LazyLock<Interpreter> =
-    LazyLock::new(|| Interpreter::new(|kind| kind != "currency"));
+    LazyLock::new(|| Interpreter::new(|kind| kind != "currency", &MAY_START));
 
 /// Marks phone numbers, dates, times, amounts and numbers in `clause`, from left to right.
 pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(Piece<'a>)) {
@@ -223,7 +227,7 @@ pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(
     let bytes = clause.as_bytes();
     let mut said = 0;
     let mut at = 0;
-    while let Some(start) = token_start(bytes, at) {
+    while let Some(start) = token_start(bytes, at, interpreter.may_start) {
         // Anchored where a token may start: one forward search, no search for the start.
         let input = Input::new(clause).range(start..).anchored(Anchored::Yes);
         let Some(m) = interpreter.regex.search(&input) else {
@@ -247,17 +251,18 @@ pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(
     }
 }
 
-/// The first place at or after `from` where a pattern can match: a `+`, `(` or currency sign,
-/// or a digit that starts a word. Every pattern starts with one of these, so searching only
-/// there finds what searching everywhere would, and most text has none.
-fn token_start(bytes: &[u8], from: usize) -> Option<usize> {
+/// The first place at or after `from` where a pattern can match: a `+`, `(` or (for patterns
+/// that read currency) a currency sign, or a digit that starts a word. Every pattern starts
+/// with one of these, so searching only there finds what searching everywhere would, and most
+/// text has none.
+fn token_start(bytes: &[u8], from: usize, may_start: &[bool; 256]) -> Option<usize> {
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut at = from;
     loop {
         at += bytes
             .get(at..)?
             .iter()
-            .position(|&b| MAY_START[usize::from(b)])?;
+            .position(|&b| may_start[usize::from(b)])?;
         let starts = match bytes[at] {
             // The lead bytes of `€` (E2 82 AC) and `£` (C2 A3).
             0xE2 => bytes[at..].starts_with("€".as_bytes()),
@@ -285,8 +290,9 @@ fn may_continue(rest: &[u8]) -> bool {
     )
 }
 
-/// Bytes a token can start with: `+ ( $`, digits, and the lead bytes of `€` and `£`.
-static MAY_START: [bool; 256] = {
+/// Bytes a token can start with: `+ (`, digits, and with `currency` `$` and the lead bytes
+/// of `€` and `£`.
+const fn may_start(currency: bool) -> [bool; 256] {
     let mut table = [false; 256];
     let mut b = b'0';
     while b <= b'9' {
@@ -295,11 +301,15 @@ static MAY_START: [bool; 256] = {
     }
     table[b'+' as usize] = true;
     table[b'(' as usize] = true;
-    table[b'$' as usize] = true;
-    table[0xE2] = true;
-    table[0xC2] = true;
+    if currency {
+        table[b'$' as usize] = true;
+        table[0xE2] = true;
+        table[0xC2] = true;
+    }
     table
-};
+}
+static MAY_START: [bool; 256] = may_start(false);
+static MAY_START_WITH_CURRENCY: [bool; 256] = may_start(true);
 
 #[cfg(test)]
 mod tests {

@@ -44,8 +44,10 @@ pub fn espeak_ssml(
     full.family = EngineFamily::PollyStandard;
     let speech = full.speak(text, options)?;
     let mut speak = Element::new("speak");
-    for verb in &speech.verbs {
-        append(&mut speak, translate(verb)?);
+    for verb in speech.verbs.to_children()? {
+        if let Child::Element(verb) = verb {
+            append(&mut speak, translate(&verb)?);
+        }
     }
     let whisper = options.effects.contains(&Effect::Whisper) || options.emotion == Emotion::Whisper;
     let mut voice = espeak_language(profile.language.as_deref().unwrap_or("en-US"));

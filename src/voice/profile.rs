@@ -12,7 +12,7 @@ use super::ssml::{
 use super::style::{Delivery, Effect, Emotion, Style, UnknownName};
 use super::warning::{VoiceWarning, Warnings};
 use crate::config::{Config, VoiceModel, VoiceProfileConfig, VoiceQuality, VoiceSettings};
-use crate::twiml::{Element, MarkupError, VoiceResponse, is_xml_char};
+use crate::twiml::{Element, Markup, MarkupError, MarkupWriter, VoiceResponse, is_xml_char};
 
 /// Twilio reads at most this many characters of text in one `<Say>`.
 pub const MAX_SAY_CHARS: usize = 4096;
@@ -133,18 +133,22 @@ impl VoiceProfile {
         warnings.extend(self.warnings.iter().cloned());
         let text = sanitize(text, &mut warnings)?;
         let delivery = self.style.delivery().then(options.emotion.delivery());
-        // In name order, so each attribute is appended rather than inserted.
-        let mut say = Element::new("Say");
-        if let Some(language) = &self.language {
-            say.set_attr("language", language);
-        }
-        say.set_attr("voice", &self.voice);
+        // In name order, as they are written.
+        let mut attributes = [("language", ""), ("voice", self.voice.as_str())];
+        let say = match &self.language {
+            Some(language) => {
+                attributes[0].1 = language;
+                &attributes[..]
+            }
+            None => &attributes[1..],
+        };
         let verbs = if self.family.capabilities().ssml {
             // SSML is about four times the text; room for it up front avoids regrowing.
-            let mut ssml = SsmlCompiler::new(self.family, &mut warnings, 4 * text.len() + 128);
+            let mut out = MarkupWriter::with_capacity(4 * text.len() + 192);
+            out.open("Say", say);
+            let mut ssml = SsmlCompiler::new(self.family, &mut warnings, out);
             self.plan(&text, delivery, options, &mut ssml);
-            say.push_markup(ssml.finish());
-            vec![say]
+            ssml.finish()
         } else {
             let mut plain = PlainCompiler::new(self.family, say, &mut warnings);
             self.plan(&text, delivery, options, &mut plain);
@@ -424,16 +428,20 @@ pub struct SpeakOptions {
 /// What an utterance compiles to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Speech {
-    /// Usually one `<Say>`; basic voices get `<Say>` and `<Pause>` in turn.
-    pub verbs: Vec<Element>,
+    /// The verbs, written in one pass: usually one `<Say>`; basic voices get `<Say>` and
+    /// `<Pause>` in turn. [`Markup::to_children`] reads them back as elements.
+    pub verbs: Markup,
     pub warnings: Vec<VoiceWarning>,
 }
 
 impl Speech {
     pub fn append_to(&self, response: &mut VoiceResponse) {
-        for verb in &self.verbs {
-            response.append(verb.clone());
-        }
+        response.push_markup(self.verbs.clone());
+    }
+
+    /// Appends the verbs inside `parent` (a `<Gather>` prompt, say).
+    pub fn append_into(&self, parent: &mut Element) {
+        parent.push_markup(self.verbs.clone());
     }
 
     /// A whole document: the speech, then nothing (Twilio hangs up when TwiML ends).

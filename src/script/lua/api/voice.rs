@@ -76,11 +76,7 @@ pub(super) fn register(lua: &Lua) -> mlua::Result<()> {
                 let speech = profile
                     .speak(&text, &speak)
                     .map_err(|e| bad("voice.render", e))?;
-                Ok(speech
-                    .verbs
-                    .iter()
-                    .map(|v| v.to_xml_fragment())
-                    .collect::<String>())
+                Ok(speech.verbs.as_str().to_owned())
             },
         )?,
     )?;
