@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use compact_str::{CompactString, ToCompactString};
 
 use super::markup::Markup;
-use super::writer::{self, Node, XML_DECLARATION};
+use super::writer::{self, Node, XML_DECLARATION, name_order};
 
 /// A TwiML or SSML element.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -148,21 +148,6 @@ impl Element {
         Self {
             name: name.into(),
             ..Self::default()
-        }
-    }
-
-    /// An element with room for exactly this many attributes and children, for a builder
-    /// that knows them: no list is grown or made larger than it needs.
-    pub fn with_capacity(
-        name: impl Into<Cow<'static, str>>,
-        attributes: usize,
-        children: usize,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            attributes: Vec::with_capacity(attributes),
-            text: None,
-            children: Vec::with_capacity(children),
         }
     }
 
@@ -408,15 +393,6 @@ impl Node for Element {
 
 /// Room for attributes an element gets with its first one.
 const FIRST_ATTRIBUTES: usize = 8;
-
-/// Byte order of names, as Python's `sorted` orders them. Attribute names mostly differ in
-/// their first byte, which is compared inline before calling into a full comparison.
-fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.as_bytes().first(), b.as_bytes().first()) {
-        (Some(x), Some(y)) if x != y => x.cmp(y),
-        _ => a.cmp(b),
-    }
-}
 
 /// A name given as an owned string that is one of the common attribute names becomes the
 /// static one, so the element holds no heap copy of it.

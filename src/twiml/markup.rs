@@ -6,7 +6,7 @@ use quick_xml::events::{BytesStart, Event};
 use smallvec::SmallVec;
 
 use super::element::{Child, Element};
-use super::writer::{escape_into, write_attribute, write_attributes};
+use super::writer::{escape_into, name_order, write_attribute, write_attributes};
 
 /// Well-formed XML content: escaped text and elements with sorted attributes. Only a
 /// [`MarkupWriter`] makes one, so every `Markup` can be placed inside an element as it is.
@@ -157,7 +157,7 @@ impl MarkupWriter {
         self.out.push('<');
         self.out.push_str(name);
         // Producers mostly pass them sorted already.
-        if attributes.is_sorted_by(|a, b| a.0 <= b.0) {
+        if attributes.is_sorted_by(|a, b| name_order(a.0, b.0).is_le()) {
             for (name, value) in attributes {
                 write_attribute(&mut self.out, name, value);
             }

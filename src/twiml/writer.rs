@@ -110,11 +110,21 @@ pub(super) fn write_attributes<'a>(
     } else {
         &mut spilled[..]
     };
-    if !sorted.is_sorted_by(|a, b| a.0 <= b.0) {
-        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    if !sorted.is_sorted_by(|a, b| name_order(a.0, b.0).is_le()) {
+        sorted.sort_unstable_by(|a, b| name_order(a.0, b.0));
     }
     for (name, value) in sorted.iter() {
         write_attribute(out, name, value);
+    }
+}
+
+/// Byte order of names, as Python's `sorted` orders them. Attribute names mostly differ in
+/// their first byte, which is compared inline before calling into a full comparison.
+#[inline]
+pub(super) fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
     }
 }
 
