@@ -11,7 +11,7 @@ use super::ssml::{
     AmazonEffect, ECHO_PAUSE_MS, Interpretation, Prosody, STRETCH_GAP_MS, STUTTER_PAUSE_MS, Short,
     Speaker, Tag, milliseconds, pitch_percent, rate_percent, signed_percent, volume_db,
 };
-use super::style::{Emotion, Style};
+use super::style::{Emotion, Emphasis, Style};
 use super::warning::{VoiceWarning, Warnings};
 use crate::twiml::{Markup, MarkupWriter, StartTag};
 
@@ -20,14 +20,15 @@ struct Tags {
     sentence: StartTag,
     /// `<break time="…ms"` for every pause a style, an emotion or an effect makes.
     breaks: Vec<(u32, StartTag)>,
-    emphasis: [(&'static str, StartTag); 3],
+    /// By [`Emphasis`] level, in the order of [`Emphasis::ALL`].
+    emphasis: [StartTag; 3],
     whispered: StartTag,
     soft_phonation: StartTag,
     drc: StartTag,
 }
 
 static TAGS: LazyLock<Tags> = LazyLock::new(|| {
-    let emphasis = |level| (level, StartTag::new("emphasis", &[("level", level)]));
+    let emphasis = |level: Emphasis| StartTag::new("emphasis", &[("level", level.as_str())]);
     let effect = |name, value| StartTag::new("amazon:effect", &[(name, value)]);
     let deliveries = Style::ALL
         .iter()
@@ -50,11 +51,7 @@ static TAGS: LazyLock<Tags> = LazyLock::new(|| {
                 )
             })
             .collect(),
-        emphasis: [
-            emphasis("moderate"),
-            emphasis("strong"),
-            emphasis("reduced"),
-        ],
+        emphasis: Emphasis::ALL.map(emphasis),
         whispered: effect("name", "whispered"),
         soft_phonation: effect("phonation", "soft"),
         drc: effect("name", "drc"),
@@ -66,7 +63,7 @@ pub(crate) struct SsmlCompiler<'w> {
     caps: Capabilities,
     family: EngineFamily,
     warnings: &'w mut Warnings,
-    out: MarkupWriter,
+    out: &'w mut MarkupWriter,
     /// One per open tag, innermost last; plans nest a handful deep.
     frames: SmallVec<[Frame; 8]>,
     /// The innermost tag is a prosody not written yet, so that a prosody opened directly
@@ -89,7 +86,7 @@ impl<'w> SsmlCompiler<'w> {
     pub fn new(
         family: EngineFamily,
         warnings: &'w mut Warnings,
-        out: MarkupWriter,
+        out: &'w mut MarkupWriter,
     ) -> SsmlCompiler<'w> {
         SsmlCompiler {
             caps: family.capabilities(),
@@ -101,12 +98,11 @@ impl<'w> SsmlCompiler<'w> {
         }
     }
 
-    /// The markup, with everything still open closed (what `out` had open too).
-    pub fn finish(mut self) -> Markup {
+    /// Closes every tag the plan left open.
+    pub fn finish(mut self) {
         while !self.frames.is_empty() {
             self.close();
         }
-        self.out.finish()
     }
 
     fn warn(&mut self, feature: &'static str, outcome: &str) {
@@ -200,20 +196,17 @@ impl<'w> SsmlCompiler<'w> {
         self.pending = Some(prosody);
     }
 
-    fn emphasis(&mut self, level: &'static str) {
+    fn emphasis(&mut self, level: Emphasis) {
         if self.caps.emphasis {
-            match TAGS.emphasis.iter().find(|(l, _)| *l == level) {
-                Some((_, tag)) => self.out.open_tag(tag),
-                None => self.out.open("emphasis", &[("level", level)]),
-            }
+            self.out.open_tag(&TAGS.emphasis[level as usize]);
             self.push(true);
             return;
         }
         // Emphasis is, in effect, a louder and slightly slower delivery.
         let (volume, rate) = match level {
-            "strong" => (4.0, 0.9),
-            "reduced" => (-3.0, 1.0),
-            _ => (2.0, 0.95),
+            Emphasis::Strong => (4.0, 0.9),
+            Emphasis::Reduced => (-3.0, 1.0),
+            Emphasis::Moderate => (2.0, 0.95),
         };
         if self.caps.volume {
             self.warn("emphasis", "rendered as louder, slower prosody");

@@ -146,9 +146,10 @@ impl VoiceProfile {
             // SSML is about four times the text; room for it up front avoids regrowing.
             let mut out = MarkupWriter::with_capacity(4 * text.len() + 192);
             out.open("Say", say);
-            let mut ssml = SsmlCompiler::new(self.family, &mut warnings, out);
+            let mut ssml = SsmlCompiler::new(self.family, &mut warnings, &mut out);
             self.plan(&text, delivery, options, &mut ssml);
-            ssml.finish()
+            ssml.finish();
+            out.finish()
         } else {
             let mut plain = PlainCompiler::new(self.family, say, &mut warnings);
             self.plan(&text, delivery, options, &mut plain);

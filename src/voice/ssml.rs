@@ -2,14 +2,14 @@
 //! pauses and interpretations, as events in document order. [`super::compile`] turns them into
 //! what an engine honours as they arrive, so no plan is built in between.
 
+use super::style::Emphasis;
 use crate::twiml::StartTag;
 
 /// An element of the plan that holds content until the matching [`Speaker::close`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Tag {
     Sentence,
-    /// `moderate`, `strong` or `reduced`.
-    Emphasis(&'static str),
+    Emphasis(Emphasis),
     Prosody(Prosody),
     AmazonEffect(AmazonEffect),
 }
@@ -77,17 +77,17 @@ pub(crate) trait Speaker {
 
 /// `1.2` → `+20%`, `0.95` → `-5%`, as Polly and Google read relative pitch.
 pub(crate) fn pitch_percent(factor: f64) -> Short {
-    signed(((factor - 1.0) * 100.0).round() as i64, "%")
+    signed(rounded((factor - 1.0) * 100.0), "%")
 }
 
 /// `0.9` → `90%`: rate as a percentage of the voice's own.
 pub(crate) fn rate_percent(factor: f64) -> Short {
-    unsigned((factor * 100.0).round() as i64, "%")
+    unsigned(rounded(factor * 100.0), "%")
 }
 
 /// `3.0` → `+3dB`, `-2.5` → `-2.5dB`: to a tenth of a decibel.
 pub(crate) fn volume_db(db: f64) -> Short {
-    let tenths = (db * 10.0).round() as i64;
+    let tenths = rounded(db * 10.0);
     if tenths % 10 == 0 {
         return signed(tenths / 10, "dB");
     }
@@ -97,6 +97,22 @@ pub(crate) fn volume_db(db: f64) -> Short {
     let tenth = [b'.', b'0' + (tenths.unsigned_abs() % 10) as u8];
     let tenth = std::str::from_utf8(&tenth).unwrap_or_default();
     Short::of(&[sign, whole, tenth, "dB"])
+}
+
+/// `x` rounded half away from zero, as `f64::round` rounds it. Without SSE4.1 in the baseline
+/// target, `round` is a library call; a truncating conversion is one instruction, and the
+/// difference it leaves is exact for any value a prosody setting can reach.
+#[inline]
+fn rounded(x: f64) -> i64 {
+    let whole = x as i64;
+    let rest = x - whole as f64;
+    if rest >= 0.5 {
+        whole + 1
+    } else if rest <= -0.5 {
+        whole - 1
+    } else {
+        whole
+    }
 }
 
 /// `500` → `500ms`.
@@ -138,11 +154,14 @@ impl Short {
         let mut out = Short::default();
         let mut len = 0;
         for part in parts {
-            let Some(slot) = out.bytes.get_mut(len..len + part.len()) else {
+            if len + part.len() > Short::CAPACITY {
                 break;
-            };
-            slot.copy_from_slice(part.as_bytes());
-            len += part.len();
+            }
+            // Byte by byte: the parts are a few bytes long, shorter than a call to `memcpy`.
+            for &b in part.as_bytes() {
+                out.bytes[len] = b;
+                len += 1;
+            }
         }
         out.len = len as u8;
         out
@@ -185,6 +204,20 @@ mod tests {
         assert_eq!(milliseconds(500), "500ms");
         assert_eq!(signed_percent(15), "+15%");
         assert_eq!(signed_percent(-12), "-12%");
+    }
+
+    #[test]
+    fn rounding_matches_f64_round() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let halves = (-4000..=4000).map(|n| f64::from(n) / 2.0);
+        let near_halves = (-400..=400).flat_map(|n| {
+            let x = f64::from(n) + 0.5;
+            [x.next_down(), x.next_up()]
+        });
+        let random = (0..10_000).map(|_| (rng.f64() - 0.5) * 1000.0);
+        for x in halves.chain(near_halves).chain(random) {
+            assert_eq!(rounded(x), x.round() as i64, "{x}");
+        }
     }
 
     #[test]

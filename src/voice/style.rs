@@ -5,14 +5,35 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// SSML's emphasis levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emphasis {
+    Moderate,
+    Strong,
+    Reduced,
+}
+
+impl Emphasis {
+    pub const ALL: [Emphasis; 3] = [Emphasis::Moderate, Emphasis::Strong, Emphasis::Reduced];
+
+    /// The `level` attribute's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Emphasis::Moderate => "moderate",
+            Emphasis::Strong => "strong",
+            Emphasis::Reduced => "reduced",
+        }
+    }
+}
+
 /// How a blend changes delivery. `1.0`/`0.0`/`None` leave things as they are.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Delivery {
     pub rate: f64,
     pub pitch: f64,
     pub volume_db: f64,
-    /// Emphasis on the first sentence (`moderate`, `strong`, `reduced`).
-    pub emphasis: Option<&'static str>,
+    /// Emphasis on the first sentence.
+    pub emphasis: Option<Emphasis>,
     /// Pause after a clause (`,` `;` `:`), in milliseconds.
     pub clause_pause_ms: u32,
     /// Pause between sentences, in milliseconds.
@@ -104,7 +125,7 @@ const fn blend(
     rate: f64,
     pitch: f64,
     volume_db: f64,
-    emphasis: Option<&'static str>,
+    emphasis: Option<Emphasis>,
     clause: u32,
     sentence: u32,
 ) -> Delivery {
@@ -122,13 +143,13 @@ named_table!(
     /// A persona's habitual way of speaking.
     Style {
         Neutral = "neutral" => Delivery::NEUTRAL, "the voice as it is";
-        Authoritative = "authoritative" => blend(0.95, 0.95, 2.0, Some("moderate"), 250, 500), "slightly slower, lower and louder; moderate emphasis on the opening; firm pauses";
+        Authoritative = "authoritative" => blend(0.95, 0.95, 2.0, Some(Emphasis::Moderate), 250, 500), "slightly slower, lower and louder; moderate emphasis on the opening; firm pauses";
         Technical = "technical" => blend(0.97, 1.0, 0.0, None, 300, 450), "even pitch, a touch slower, clear pauses between clauses";
         Warm = "warm" => blend(0.95, 1.03, -1.0, None, 200, 400), "a little slower, higher and softer";
         Friendly = "friendly" => blend(1.05, 1.05, 0.0, None, 150, 300), "a little quicker and brighter";
-        Excited = "excited" => blend(1.12, 1.1, 3.0, Some("strong"), 100, 250), "quick, high and loud; strong emphasis on the opening";
+        Excited = "excited" => blend(1.12, 1.1, 3.0, Some(Emphasis::Strong), 100, 250), "quick, high and loud; strong emphasis on the opening";
         Calm = "calm" => blend(0.88, 0.97, -2.0, None, 350, 700), "slow, low and soft with long pauses";
-        Dramatic = "dramatic" => blend(0.9, 0.95, 2.0, Some("strong"), 400, 800), "slow and loud with long pauses; strong emphasis on the opening";
+        Dramatic = "dramatic" => blend(0.9, 0.95, 2.0, Some(Emphasis::Strong), 400, 800), "slow and loud with long pauses; strong emphasis on the opening";
     }
 );
 
@@ -136,12 +157,12 @@ named_table!(
     /// How one utterance feels, layered on the style.
     Emotion {
         Neutral = "neutral" => Delivery::NEUTRAL, "no change";
-        Excited = "excited" => blend(1.12, 1.1, 3.0, Some("strong"), 0, 0), "quicker, higher, louder; strong emphasis";
+        Excited = "excited" => blend(1.12, 1.1, 3.0, Some(Emphasis::Strong), 0, 0), "quicker, higher, louder; strong emphasis";
         Happy = "happy" => blend(1.05, 1.08, 1.0, None, 0, 0), "a little quicker and higher";
         Calm = "calm" => blend(0.9, 0.97, -2.0, None, 300, 600), "slower, softer, longer pauses";
         Sad = "sad" => blend(0.85, 0.9, -3.0, None, 300, 700), "slow, low and soft";
-        Urgent = "urgent" => blend(1.15, 1.05, 4.0, Some("strong"), 0, 150), "fast and loud with short pauses; strong emphasis";
-        Serious = "serious" => blend(0.95, 0.93, 1.0, Some("moderate"), 250, 500), "lower and measured; moderate emphasis";
+        Urgent = "urgent" => blend(1.15, 1.05, 4.0, Some(Emphasis::Strong), 0, 150), "fast and loud with short pauses; strong emphasis";
+        Serious = "serious" => blend(0.95, 0.93, 1.0, Some(Emphasis::Moderate), 250, 500), "lower and measured; moderate emphasis";
         Whisper = "whisper" => blend(0.92, 1.0, -6.0, None, 200, 400), "whispered where the engine can, otherwise very soft and a little slower";
     }
 );
@@ -239,7 +260,7 @@ mod tests {
         let d = Style::Calm.delivery().then(Emotion::Urgent.delivery());
         assert!((d.rate - 0.88 * 1.15).abs() < 1e-9);
         assert!((d.volume_db - 2.0).abs() < 1e-9);
-        assert_eq!(d.emphasis, Some("strong"));
+        assert_eq!(d.emphasis, Some(Emphasis::Strong));
         assert_eq!(d.sentence_pause_ms, 700);
     }
 }
