@@ -3,9 +3,10 @@
 
 use std::sync::LazyLock;
 
-use regex_automata::meta::Regex;
+use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::{Anchored, Input};
 
+use super::scan::ByteSet;
 use super::ssml::Interpretation;
 use crate::twiml::StartTag;
 
@@ -14,38 +15,38 @@ const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "prof", "capt",
 ];
 
-/// Splits text into sentences at `.`, `!`, `?` or `…` followed by a space, except after a
-/// known abbreviation or a single initial. Each sentence is trimmed; empty ones are skipped.
+/// Splits clean text (words separated by single spaces, as sanitising leaves it) into sentences
+/// at `.`, `!`, `?` or `…` followed by a space, except after a known abbreviation or a single
+/// initial. Each sentence is trimmed; empty ones are skipped.
 pub(crate) fn sentences(text: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
     let mut stops = Stops::new(text);
     std::iter::from_fn(move || {
         while let Some((at, stop)) = stops.next() {
-            let next = text[at + stop.len_utf8()..].chars().next();
-            if !matches!(next, None | Some(' ' | '\n' | '\t' | '"' | '\'' | ')')) {
-                continue;
+            let mut end = at + stop.len_utf8();
+            match text.as_bytes().get(end) {
+                None | Some(b' ') => {}
+                // A closing quote or bracket stays with its sentence.
+                Some(b'"' | b'\'' | b')') => end += 1,
+                Some(_) => continue,
             }
             if stop == '.' && is_abbreviation(&text[start..at]) {
                 continue;
             }
-            let mut end = at + stop.len_utf8();
-            if let Some(q @ ('"' | '\'' | ')')) = next {
-                end += q.len_utf8();
-            }
-            let sentence = text[start..end].trim();
+            let sentence = trim_spaces(&text[start..end]);
             start = end;
             if !sentence.is_empty() {
                 return Some(sentence);
             }
         }
-        let rest = text[start..].trim();
+        let rest = trim_spaces(&text[start..]);
         start = text.len();
         (!rest.is_empty()).then_some(rest)
     })
 }
 
-/// The sentence-ending marks of a text in order, found with `memchr` rather than char by char:
-/// splitting runs for every utterance.
+/// The sentence-ending marks of a text in order, found with `memchr`: splitting runs for
+/// every utterance.
 struct Stops<'t> {
     text: &'t str,
     from: usize,
@@ -87,10 +88,10 @@ impl<'t> Stops<'t> {
 
 /// Whether the last word before a full stop is an abbreviation or a single initial.
 fn is_abbreviation(before_stop: &str) -> bool {
-    let word = before_stop
-        .rsplit(char::is_whitespace)
-        .next()
-        .unwrap_or_default();
+    let word = match before_stop.as_bytes().iter().rposition(|&b| b == b' ') {
+        Some(space) => &before_stop[space + 1..],
+        None => before_stop,
+    };
     // The abbreviations are ASCII, and no other character lowercases into one of their letters.
     ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word)) || {
         let mut chars = word.chars();
@@ -98,8 +99,20 @@ fn is_abbreviation(before_stop: &str) -> bool {
     }
 }
 
-/// Splits a sentence after `,`, `;` and `:` that are followed by a space (not inside numbers
-/// like 12,500 or times like 10:30). Each clause is trimmed; empty ones are skipped.
+/// `text` without the spaces at either end.
+fn trim_spaces(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != b' ')
+        .map_or(start, |i| i + 1);
+    &text[start..end]
+}
+
+/// Splits a sentence of clean text after `,`, `;` and `:` that are followed by a space (not
+/// inside numbers like 12,500 or times like 10:30). Each clause is trimmed; empty ones are
+/// skipped.
 pub(crate) fn clauses(sentence: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
     let bytes = sentence.as_bytes();
@@ -109,7 +122,7 @@ pub(crate) fn clauses(sentence: &str) -> impl Iterator<Item = &str> {
             let end = marks
                 .find(|&i| bytes.get(i + 1) == Some(&b' '))
                 .map_or(bytes.len(), |i| i + 1);
-            let clause = sentence[start..end].trim();
+            let clause = trim_spaces(&sentence[start..end]);
             start = end;
             if !clause.is_empty() {
                 return Some(clause);
@@ -127,11 +140,12 @@ pub(crate) enum Piece<'a> {
 }
 
 /// The kinds of token worth an explicit interpretation, each a pattern, by priority: where two
-/// would match at the same place, the first wins. Word boundaries and digits are ASCII: a
-/// digit in another script is read as written.
+/// would match at the same place, the first wins. Word boundaries, digits and whitespace are
+/// ASCII: a digit in another script is read as written, and sanitised text has no whitespace
+/// but single spaces.
 const PATTERNS: &[(&str, &str, Option<&str>)] = &[
     (
-        r"\+[0-9]{8,15}(?-u:\b)|\([0-9]{3}\)\s?[0-9]{3}-[0-9]{4}(?-u:\b)|(?-u:\b)[0-9]{3}-[0-9]{3}-[0-9]{4}(?-u:\b)",
+        r"\+[0-9]{8,15}(?-u:\b)|\([0-9]{3}\)(?-u:\s)?[0-9]{3}-[0-9]{4}(?-u:\b)|(?-u:\b)[0-9]{3}-[0-9]{3}-[0-9]{4}(?-u:\b)",
         "telephone",
         None,
     ),
@@ -146,7 +160,7 @@ const PATTERNS: &[(&str, &str, Option<&str>)] = &[
         Some("mdy"),
     ),
     (
-        r"(?-u:\b)(?:1[0-2]|0?[1-9]):[0-5][0-9]\s?(?:[AaPp]\.?[Mm]\.?)",
+        r"(?-u:\b)(?:1[0-2]|0?[1-9]):[0-5][0-9](?-u:\s)?(?:[AaPp]\.?[Mm]\.?)",
         "time",
         Some("hms12"),
     ),
@@ -169,26 +183,30 @@ const PATTERNS: &[(&str, &str, Option<&str>)] = &[
     ),
 ];
 
-/// All the patterns in one search, which reports the pattern that matched.
+/// All the patterns in one search, which reports the pattern that matched: a DFA compiled in
+/// full when first used, for anchored searches only. A search is a walk through its table,
+/// with no cache to fetch and no strategy to choose, and it runs a few times per utterance.
 struct Interpreter {
-    regex: Regex,
+    dfa: dense::DFA<Vec<u32>>,
     interpretations: Vec<Interpretation>,
     /// The bytes a chosen pattern can start with.
-    may_start: &'static [bool; 256],
+    starts: &'static ByteSet,
 }
 
 impl Interpreter {
-    fn new(keep: impl Fn(&str) -> bool, may_start: &'static [bool; 256]) -> Self {
+    fn new(keep: impl Fn(&str) -> bool, starts: &'static ByteSet) -> Self {
         let chosen: Vec<_> = PATTERNS
             .iter()
             .zip(SAY_AS.iter())
             .filter(|((_, kind, _), _)| keep(kind))
             .collect();
         #[allow(clippy::expect_used)] // constant patterns, checked by the tests below
-        let regex = Regex::new_many(&chosen.iter().map(|((re, _, _), _)| *re).collect::<Vec<_>>())
+        let dfa = dense::Builder::new()
+            .configure(dense::Config::new().start_kind(StartKind::Anchored))
+            .build_many(&chosen.iter().map(|((re, _, _), _)| *re).collect::<Vec<_>>())
             .expect("the interpretation patterns compile");
         Self {
-            regex,
+            dfa,
             interpretations: chosen
                 .iter()
                 .map(|&(&(_, interpret_as, format), tag)| Interpretation {
@@ -197,7 +215,7 @@ impl Interpreter {
                     tag,
                 })
                 .collect(),
-            may_start,
+            starts,
         }
     }
 }
@@ -216,10 +234,15 @@ static SAY_AS: LazyLock<Vec<StartTag>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Where a token can start: `+ (` and digits, and for currency `$` and the lead bytes of `€`
+/// (E2 82 AC) and `£` (C2 A3).
+static TOKEN_STARTS: ByteSet = ByteSet::new(b"+(", true);
+static TOKEN_STARTS_WITH_CURRENCY: ByteSet = ByteSet::new(b"+($\xE2\xC2", true);
+
 static FOR_GOOGLE: LazyLock<Interpreter> =
-    LazyLock::new(|| Interpreter::new(|_| true, &MAY_START_WITH_CURRENCY));
+    LazyLock::new(|| Interpreter::new(|_| true, &TOKEN_STARTS_WITH_CURRENCY));
 static FOR_OTHERS: LazyLock<Interpreter> =
-    LazyLock::new(|| Interpreter::new(|kind| kind != "currency", &MAY_START));
+    LazyLock::new(|| Interpreter::new(|kind| kind != "currency", &TOKEN_STARTS));
 
 /// Marks phone numbers, dates, times, amounts and numbers in `clause`, from left to right.
 pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(Piece<'a>)) {
@@ -227,10 +250,12 @@ pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(
     let bytes = clause.as_bytes();
     let mut said = 0;
     let mut at = 0;
-    while let Some(start) = token_start(bytes, at, interpreter.may_start) {
-        // Anchored where a token may start: one forward search, no search for the start.
+    while let Some(start) = token_start(bytes, at, interpreter.starts) {
+        // Anchored where a token may start: one forward search, no search for the start. The
+        // patterns have no look-around that makes the DFA give up, so an error cannot occur;
+        // it would only leave the token unmarked.
         let input = Input::new(clause).range(start..).anchored(Anchored::Yes);
-        let Some(m) = interpreter.regex.search(&input) else {
+        let Ok(Some(m)) = interpreter.dfa.try_search_fwd(&input) else {
             at = start + 1;
             continue;
         };
@@ -238,13 +263,13 @@ pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(
             emit(Piece::Text(&clause[said..start]));
         }
         let interpretation = interpreter.interpretations[m.pattern().as_usize()];
-        let mut token = &clause[m.range()];
+        let mut token = &clause[start..m.offset()];
         if interpretation.interpret_as == "ordinal" {
             token = token.trim_end_matches(|c: char| !c.is_ascii_digit());
         }
         emit(Piece::SayAs(interpretation, token));
-        said = m.end();
-        at = m.end();
+        said = m.offset();
+        at = m.offset();
     }
     if said < clause.len() {
         emit(Piece::Text(&clause[said..]));
@@ -255,61 +280,40 @@ pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(
 /// that read currency) a currency sign, or a digit that starts a word. Every pattern starts
 /// with one of these, so searching only there finds what searching everywhere would, and most
 /// text has none.
-fn token_start(bytes: &[u8], from: usize, may_start: &[bool; 256]) -> Option<usize> {
+fn token_start(bytes: &[u8], from: usize, starts: &ByteSet) -> Option<usize> {
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut at = from;
     loop {
-        at += bytes
-            .get(at..)?
-            .iter()
-            .position(|&b| may_start[usize::from(b)])?;
-        let starts = match bytes[at] {
+        at = starts.next(bytes, at)?;
+        match bytes[at] {
             // The lead bytes of `€` (E2 82 AC) and `£` (C2 A3).
-            0xE2 => bytes[at..].starts_with("€".as_bytes()),
-            0xC2 => bytes[at..].starts_with("£".as_bytes()),
+            0xE2 if !bytes[at..].starts_with("€".as_bytes()) => at += 1,
+            0xC2 if !bytes[at..].starts_with("£".as_bytes()) => at += 1,
             b if b.is_ascii_digit() => {
-                (at == 0 || !is_word(bytes[at - 1])) && may_continue(&bytes[at..])
+                let run = bytes[at..]
+                    .iter()
+                    .position(|b| !b.is_ascii_digit())
+                    .unwrap_or(bytes.len() - at);
+                if (at == 0 || !is_word(bytes[at - 1])) && may_continue(bytes.get(at + run)) {
+                    return Some(at);
+                }
+                // No digit inside the run starts a word either.
+                at += run;
             }
-            _ => true,
-        };
-        if starts {
-            return Some(at);
+            _ => return Some(at),
         }
-        at += 1;
     }
 }
 
-/// Whether the digits that open `rest` can begin a token: every pattern that starts with
-/// digits goes on with a separator (`-` `/` `:` `,`) or an ordinal suffix right after its first
-/// run of them. Most numbers in text (`press 1`, `suite 4`) are skipped without a search.
-fn may_continue(rest: &[u8]) -> bool {
-    let after = rest.iter().position(|b| !b.is_ascii_digit());
+/// Whether a run of digits followed by `next` can begin a token: every pattern that starts
+/// with digits goes on with a separator (`-` `/` `:` `,`) or an ordinal suffix right after its
+/// first run of them. Most numbers in text (`press 1`, `suite 4`) are skipped without a search.
+fn may_continue(next: Option<&u8>) -> bool {
     matches!(
-        after.map(|i| rest[i]),
+        next,
         Some(b'-' | b'/' | b':' | b',' | b's' | b'n' | b'r' | b't')
     )
 }
-
-/// Bytes a token can start with: `+ (`, digits, and with `currency` `$` and the lead bytes
-/// of `€` and `£`.
-const fn may_start(currency: bool) -> [bool; 256] {
-    let mut table = [false; 256];
-    let mut b = b'0';
-    while b <= b'9' {
-        table[b as usize] = true;
-        b += 1;
-    }
-    table[b'+' as usize] = true;
-    table[b'(' as usize] = true;
-    if currency {
-        table[b'$' as usize] = true;
-        table[0xE2] = true;
-        table[0xC2] = true;
-    }
-    table
-}
-static MAY_START: [bool; 256] = may_start(false);
-static MAY_START_WITH_CURRENCY: [bool; 256] = may_start(true);
 
 #[cfg(test)]
 mod tests {
@@ -402,11 +406,24 @@ mod tests {
         );
     }
 
+    /// The patterns for unanchored searches of whole clauses, leftmost first.
+    fn reference_search(google: bool) -> regex_automata::meta::Regex {
+        let patterns: Vec<&str> = PATTERNS
+            .iter()
+            .filter(|(_, kind, _)| google || *kind != "currency")
+            .map(|(re, _, _)| *re)
+            .collect();
+        regex_automata::meta::Regex::new_many(&patterns).expect("the patterns compile")
+    }
+
     /// What searching the whole clause, with no prefilter, marks.
-    fn searched_everywhere(clause: &str, google: bool) -> Vec<(&'static str, &str)> {
+    fn searched_everywhere<'c>(
+        clause: &'c str,
+        google: bool,
+        regex: &regex_automata::meta::Regex,
+    ) -> Vec<(&'static str, &'c str)> {
         let interpreter: &Interpreter = if google { &FOR_GOOGLE } else { &FOR_OTHERS };
-        interpreter
-            .regex
+        regex
             .find_iter(clause)
             .map(|m| {
                 let i = interpreter.interpretations[m.pattern().as_usize()];
@@ -428,11 +445,12 @@ mod tests {
         ];
         let mut rng = fastrand::Rng::with_seed(7);
         let mut kinds_seen = std::collections::BTreeSet::new();
+        let references = [reference_search(false), reference_search(true)];
         for _ in 0..20_000 {
             let clause: String = (0..rng.usize(1..9))
                 .map(|_| PARTS[rng.usize(..PARTS.len())])
                 .collect();
-            for google in [false, true] {
+            for (google, reference) in [false, true].into_iter().zip(&references) {
                 let found: Vec<(&str, &str)> = pieces(&clause, google)
                     .into_iter()
                     .filter_map(|p| match p {
@@ -440,7 +458,11 @@ mod tests {
                         Piece::Text(_) => None,
                     })
                     .collect();
-                assert_eq!(found, searched_everywhere(&clause, google), "{clause:?}");
+                assert_eq!(
+                    found,
+                    searched_everywhere(&clause, google, reference),
+                    "{clause:?}"
+                );
                 kinds_seen.extend(found.iter().map(|(kind, _)| *kind));
                 let joined: String = pieces(&clause, google)
                     .into_iter()

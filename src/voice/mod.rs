@@ -7,6 +7,7 @@ mod engine;
 mod flow;
 mod preview;
 mod profile;
+mod scan;
 mod ssml;
 mod style;
 mod warning;
