@@ -169,27 +169,27 @@ fn model_and_language_pick_the_voice_and_defaults_come_from_voice_settings() {
         ..VoiceSettings::default()
     };
     let p = VoiceProfile::from_config("x", &VoiceProfileConfig::default(), &settings).unwrap();
-    assert_eq!(p.voice, "Polly.Amy");
-    assert_eq!(p.language.as_deref(), Some("en-GB"));
+    assert_eq!(p.voice(), "Polly.Amy");
+    assert_eq!(p.language(), Some("en-GB"));
     let cfg = VoiceProfileConfig {
         model: Some(config::VoiceModel::Neural),
         ..VoiceProfileConfig::default()
     };
     let p = VoiceProfile::from_config("x", &cfg, &settings).unwrap();
-    assert_eq!(p.voice, "Polly.Amy-Neural");
+    assert_eq!(p.voice(), "Polly.Amy-Neural");
     // Without a model, quality decides: high → neural, standard → standard.
     let high = VoiceSettings {
         quality: Some(config::VoiceQuality::High),
         ..VoiceSettings::default()
     };
     let p = VoiceProfile::from_config("x", &VoiceProfileConfig::default(), &high).unwrap();
-    assert_eq!(p.voice, "Polly.Joanna-Neural");
+    assert_eq!(p.voice(), "Polly.Joanna-Neural");
     let low = VoiceSettings {
         quality: Some(config::VoiceQuality::Standard),
         ..VoiceSettings::default()
     };
     let p = VoiceProfile::from_config("x", &VoiceProfileConfig::default(), &low).unwrap();
-    assert_eq!(p.voice, "Polly.Joanna");
+    assert_eq!(p.voice(), "Polly.Joanna");
 }
 
 #[test]
@@ -278,16 +278,16 @@ fn an_unknown_voice_name_is_a_warning_naming_the_closest() {
         ..Default::default()
     };
     let p = VoiceProfile::from_config("x", &cfg, &VoiceSettings::default()).unwrap();
-    assert_eq!(p.warnings.len(), 1);
+    assert_eq!(p.warnings().len(), 1);
     assert!(
-        p.warnings[0]
+        p.warnings()[0]
             .to_string()
             .contains("did you mean Polly.Matthew-Neural?"),
         "{}",
-        p.warnings[0]
+        p.warnings()[0]
     );
     // The name is still used: Twilio may know voices this build does not.
-    assert_eq!(p.voice, "Polly.Mathew-Neural");
+    assert_eq!(p.voice(), "Polly.Mathew-Neural");
 }
 
 #[test]
@@ -299,9 +299,9 @@ fn the_book_finds_profiles_and_agents_and_names_the_known_ones() {
     )
     .unwrap();
     let book = VoiceBook::from_config(&loaded.config).unwrap();
-    assert_eq!(book.agent("captain-nova").unwrap().name, "captain_nova");
+    assert_eq!(book.agent("captain-nova").unwrap().name(), "captain_nova");
     assert_eq!(
-        book.find("captain_nova").unwrap().voice,
+        book.find("captain_nova").unwrap().voice(),
         "Polly.Joanna-Neural"
     );
     let err = book.agent("dr-quantum").unwrap_err().to_string();

@@ -274,9 +274,9 @@ pub fn profile() -> VoiceProfile {
     let profile = VoiceProfile::from_config("announcer", &config, &VoiceSettings::default())
         .expect("the bench profile resolves");
     assert!(
-        profile.warnings.is_empty(),
+        profile.warnings().is_empty(),
         "bench profile warnings: {:?}",
-        profile.warnings
+        profile.warnings()
     );
     profile
 }

@@ -85,7 +85,7 @@ fn voice_warnings(config: &crate::config::Config) -> Vec<Problem> {
                     severity: Severity::Warning,
                     file: config.source.clone(),
                     position: None,
-                    path: format!("voices.{}", profile.name),
+                    path: format!("voices.{}", profile.name()),
                     message: w.to_string(),
                     hint: None,
                 })

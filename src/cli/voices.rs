@@ -122,9 +122,9 @@ fn list(cli: &Cli, config: &Config, book: &VoiceBook) -> u8 {
             .profiles()
             .map(|p| {
                 json!({
-                    "name": p.name, "voice": p.voice, "engine": p.family.to_string(),
-                    "language": p.language, "style": p.style.as_str(), "pitch": p.pitch,
-                    "rate": p.rate, "volume_db": p.volume_db, "agents": agents_of(&p.name),
+                    "name": p.name(), "voice": p.voice(), "engine": p.family().to_string(),
+                    "language": p.language(), "style": p.style().as_str(), "pitch": p.pitch(),
+                    "rate": p.rate(), "volume_db": p.volume_db(), "agents": agents_of(p.name()),
                     "warnings": profile_warnings(p).iter().map(ToString::to_string).collect::<Vec<_>>(),
                 })
             })
@@ -137,15 +137,15 @@ fn list(cli: &Cli, config: &Config, book: &VoiceBook) -> u8 {
         return 0;
     }
     for p in book.profiles() {
-        let agents = agents_of(&p.name);
+        let agents = agents_of(p.name());
         println!(
             "{}  {} ({}), style {}, pitch {}, rate {}{}",
-            p.name,
-            p.voice,
-            p.family,
-            p.style,
-            p.pitch,
-            p.rate,
+            p.name(),
+            p.voice(),
+            p.family(),
+            p.style(),
+            p.pitch(),
+            p.rate(),
             if agents.is_empty() {
                 String::new()
             } else {
@@ -182,14 +182,14 @@ fn preview(cli: &Cli, book: &VoiceBook, args: &PreviewArgs) -> u8 {
             if cli.json {
                 println!(
                     "{}",
-                    json!({ "output": args.output.display().to_string(), "voice": profile.voice })
+                    json!({ "output": args.output.display().to_string(), "voice": profile.voice() })
                 );
             } else {
                 println!(
                     "{}: {} as {}",
                     args.output.display(),
-                    profile.name,
-                    profile.voice
+                    profile.name(),
+                    profile.voice()
                 );
             }
             0

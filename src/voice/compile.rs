@@ -349,18 +349,14 @@ impl Speaker for SsmlCompiler<'_> {
 pub(crate) struct PlainCompiler<'w> {
     family: EngineFamily,
     warnings: &'w mut Warnings,
-    /// The attributes of every `<Say>`, in name order.
-    say: &'w [(&'w str, &'w str)],
+    /// The start tag of every `<Say>`.
+    say: &'w StartTag,
     text: String,
     out: MarkupWriter,
 }
 
 impl<'w> PlainCompiler<'w> {
-    pub fn new(
-        family: EngineFamily,
-        say: &'w [(&'w str, &'w str)],
-        warnings: &'w mut Warnings,
-    ) -> Self {
+    pub fn new(family: EngineFamily, say: &'w StartTag, warnings: &'w mut Warnings) -> Self {
         Self {
             family,
             warnings,
@@ -378,7 +374,9 @@ impl<'w> PlainCompiler<'w> {
     fn flush(&mut self) {
         let words = self.text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !words.is_empty() {
-            self.out.element("Say", self.say, &words);
+            self.out.open_tag(self.say);
+            self.out.text(&words);
+            self.out.close();
         }
         self.text.clear();
     }

@@ -40,9 +40,9 @@ pub fn espeak_ssml(
     options: &SpeakOptions,
 ) -> Result<(String, String, Vec<VoiceWarning>), VoiceError> {
     // Compile as for an engine that honours everything, then translate to espeak's dialect.
-    let mut full = profile.clone();
-    full.family = EngineFamily::PollyStandard;
-    let speech = full.speak(text, options)?;
+    let speech = profile
+        .for_family(EngineFamily::PollyStandard)
+        .speak(text, options)?;
     let mut speak = Element::new("speak");
     for verb in speech.verbs.to_children()? {
         if let Child::Element(verb) = verb {
@@ -50,11 +50,11 @@ pub fn espeak_ssml(
         }
     }
     let whisper = options.effects.contains(&Effect::Whisper) || options.emotion == Emotion::Whisper;
-    let mut voice = espeak_language(profile.language.as_deref().unwrap_or("en-US"));
+    let mut voice = espeak_language(profile.language().unwrap_or("en-US"));
     if whisper {
         voice.push_str("+whisper");
     }
-    Ok((speak.to_xml_fragment(), voice, profile.warnings.clone()))
+    Ok((speak.to_xml_fragment(), voice, profile.warnings().to_vec()))
 }
 
 /// Renders `text` to a WAV file at `out` with the `espeak-ng` on the PATH.

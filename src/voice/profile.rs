@@ -12,7 +12,9 @@ use super::ssml::{
 use super::style::{Delivery, Effect, Emotion, Style, UnknownName};
 use super::warning::{VoiceWarning, Warnings};
 use crate::config::{Config, VoiceModel, VoiceProfileConfig, VoiceQuality, VoiceSettings};
-use crate::twiml::{Element, Markup, MarkupError, MarkupWriter, VoiceResponse, is_xml_char};
+use crate::twiml::{
+    Element, Markup, MarkupError, MarkupWriter, StartTag, VoiceResponse, is_xml_char,
+};
 
 /// Twilio reads at most this many characters of text in one `<Say>`.
 pub const MAX_SAY_CHARS: usize = 4096;
@@ -40,19 +42,22 @@ pub enum VoiceError {
 }
 
 /// A resolved voice: a concrete Twilio voice and the delivery every utterance starts from.
+/// Read-only once resolved, so what it compiles once (its `<Say>` start tag) stays true.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VoiceProfile {
-    pub name: String,
+    name: String,
     /// The Twilio voice name (`Polly.Matthew-Neural`).
-    pub voice: String,
-    pub family: EngineFamily,
-    pub language: Option<String>,
-    pub style: Style,
-    pub pitch: f64,
-    pub rate: f64,
-    pub volume_db: f64,
+    voice: String,
+    family: EngineFamily,
+    language: Option<String>,
+    style: Style,
+    pitch: f64,
+    rate: f64,
+    volume_db: f64,
     /// Problems found while resolving the profile (an unknown voice name, say).
-    pub warnings: Vec<VoiceWarning>,
+    warnings: Vec<VoiceWarning>,
+    /// `<Say language=… voice=…`, written once for every utterance.
+    say: StartTag,
 }
 
 impl VoiceProfile {
@@ -102,6 +107,7 @@ impl VoiceProfile {
         Ok(Self {
             name: name.to_owned(),
             family: EngineFamily::of_voice(&voice),
+            say: say_tag(&voice, language.as_deref()),
             voice,
             language,
             style,
@@ -124,7 +130,55 @@ impl VoiceProfile {
             rate: 1.0,
             volume_db: 0.0,
             warnings: Vec::new(),
+            say: say_tag(voice, None),
         }
+    }
+
+    /// The same voice compiled as if its engine were `family` (the espeak preview compiles
+    /// for an engine that honours everything).
+    pub(crate) fn for_family(&self, family: EngineFamily) -> Self {
+        Self {
+            family,
+            ..self.clone()
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The Twilio voice name (`Polly.Matthew-Neural`).
+    pub fn voice(&self) -> &str {
+        &self.voice
+    }
+
+    pub fn family(&self) -> EngineFamily {
+        self.family
+    }
+
+    pub fn language(&self) -> Option<&str> {
+        self.language.as_deref()
+    }
+
+    pub fn style(&self) -> Style {
+        self.style
+    }
+
+    pub fn pitch(&self) -> f64 {
+        self.pitch
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    pub fn volume_db(&self) -> f64 {
+        self.volume_db
+    }
+
+    /// Problems found while resolving the profile (an unknown voice name, say).
+    pub fn warnings(&self) -> &[VoiceWarning] {
+        &self.warnings
     }
 
     /// The verbs that say `text` in this voice.
@@ -133,25 +187,16 @@ impl VoiceProfile {
         warnings.extend(self.warnings.iter().cloned());
         let text = sanitize(text, &mut warnings)?;
         let delivery = self.style.delivery().then(options.emotion.delivery());
-        // In name order, as they are written.
-        let mut attributes = [("language", ""), ("voice", self.voice.as_str())];
-        let say = match &self.language {
-            Some(language) => {
-                attributes[0].1 = language;
-                &attributes[..]
-            }
-            None => &attributes[1..],
-        };
         let verbs = if self.family.capabilities().ssml {
             // SSML is about four times the text; room for it up front avoids regrowing.
             let mut out = MarkupWriter::with_capacity(4 * text.len() + 192);
-            out.open("Say", say);
+            out.open_tag(&self.say);
             let mut ssml = SsmlCompiler::new(self.family, &mut warnings, &mut out);
             self.plan(&text, delivery, options, &mut ssml);
             ssml.finish();
             out.finish()
         } else {
-            let mut plain = PlainCompiler::new(self.family, say, &mut warnings);
+            let mut plain = PlainCompiler::new(self.family, &self.say, &mut warnings);
             self.plan(&text, delivery, options, &mut plain);
             plain.finish()
         };
@@ -417,6 +462,14 @@ fn is_clean(text: &str) -> bool {
         && text
             .chars()
             .all(|c| c == ' ' || !(c.is_whitespace() || c.is_control() || !is_xml_char(c)))
+}
+
+/// `<Say language=… voice=…`: attributes in name order, the language only when set.
+fn say_tag(voice: &str, language: Option<&str>) -> StartTag {
+    match language {
+        Some(language) => StartTag::new("Say", &[("language", language), ("voice", voice)]),
+        None => StartTag::new("Say", &[("voice", voice)]),
+    }
 }
 
 /// Per-utterance choices.

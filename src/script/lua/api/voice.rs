@@ -7,13 +7,13 @@ use crate::voice::{Effect, Emotion, SpeakOptions, VoiceProfile};
 
 fn describe(lua: &Lua, profile: &VoiceProfile) -> mlua::Result<Table> {
     let table = lua.create_table()?;
-    table.set("name", profile.name.clone())?;
-    table.set("voice", profile.voice.clone())?;
-    table.set("language", profile.language.clone())?;
-    table.set("style", profile.style.as_str())?;
-    table.set("pitch", profile.pitch)?;
-    table.set("rate", profile.rate)?;
-    table.set("volume_db", profile.volume_db)?;
+    table.set("name", profile.name())?;
+    table.set("voice", profile.voice())?;
+    table.set("language", profile.language())?;
+    table.set("style", profile.style().as_str())?;
+    table.set("pitch", profile.pitch())?;
+    table.set("rate", profile.rate())?;
+    table.set("volume_db", profile.volume_db())?;
     Ok(table)
 }
 
