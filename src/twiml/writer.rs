@@ -118,14 +118,11 @@ pub(super) fn write_attributes<'a>(
     }
 }
 
-/// Byte order of names, as Python's `sorted` orders them. Attribute names mostly differ in
-/// their first byte, which is compared inline before calling into a full comparison.
+/// Byte order of names, as Python's `sorted` orders them. Names are short and mostly differ
+/// early: compared byte by byte inline, rather than through a call to `memcmp`.
 #[inline]
 pub(super) fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.as_bytes().first(), b.as_bytes().first()) {
-        (Some(x), Some(y)) if x != y => x.cmp(y),
-        _ => a.cmp(b),
-    }
+    a.bytes().cmp(b.bytes())
 }
 
 pub(super) fn write_attribute(out: &mut String, name: &str, value: &str) {
