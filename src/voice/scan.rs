@@ -1,5 +1,6 @@
-//! Finding the few bytes that split and mark an utterance (sentence stops, clause marks, where
-//! a token may start) eight bytes at a time: words of text hold none of them.
+//! Finding the bytes where a say-as token may start (digits, `+`, `(`, currency signs) eight
+//! bytes at a time: words of text hold none of them. A set of one to three plain bytes is
+//! better found with `memchr`, which sentences and clauses use.
 
 /// A set of bytes to find: some listed bytes and, optionally, the ASCII digits.
 #[derive(Debug)]
