@@ -263,16 +263,23 @@ pub(crate) fn interpret<'a>(clause: &'a str, google: bool, mut emit: impl FnMut(
             emit(Piece::Text(&clause[said..start]));
         }
         let interpretation = interpreter.interpretations[m.pattern().as_usize()];
-        let mut token = &clause[start..m.offset()];
-        if interpretation.interpret_as == "ordinal" {
-            token = token.trim_end_matches(|c: char| !c.is_ascii_digit());
-        }
+        let token = said_as(interpretation, &clause[start..m.offset()]);
         emit(Piece::SayAs(interpretation, token));
         said = m.offset();
         at = m.offset();
     }
     if said < clause.len() {
         emit(Piece::Text(&clause[said..]));
+    }
+}
+
+/// The part of a matched token that is read with its interpretation: an ordinal's digits
+/// without the suffix (`3rd` → `3`).
+fn said_as(interpretation: Interpretation, token: &str) -> &str {
+    if interpretation.interpret_as == "ordinal" {
+        token.trim_end_matches(|c: char| !c.is_ascii_digit())
+    } else {
+        token
     }
 }
 
@@ -325,6 +332,17 @@ mod tests {
         out
     }
 
+    /// The interpretations marked in `clause` and the text each reads.
+    fn marked(clause: &str, google: bool) -> Vec<(&'static str, &str)> {
+        pieces(clause, google)
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::SayAs(i, text) => Some((i.interpret_as, text)),
+                Piece::Text(_) => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn splits_sentences_but_not_abbreviations_or_decimals() {
         assert_eq!(
@@ -364,16 +382,10 @@ mod tests {
 
     #[test]
     fn interprets_phone_numbers_dates_times_amounts_and_numbers() {
-        let found: Vec<(&str, &str)> = pieces(
+        let found = marked(
             "Call +14155550100 on 2026-12-01 at 3:30 PM or 14:45, pay $12.50, you are 3rd of 12,500",
             true,
-        )
-        .into_iter()
-        .filter_map(|p| match p {
-            Piece::SayAs(i, text) => Some((i.interpret_as, text)),
-            Piece::Text(_) => None,
-        })
-        .collect();
+        );
         assert_eq!(
             found,
             vec![
@@ -427,11 +439,7 @@ mod tests {
             .find_iter(clause)
             .map(|m| {
                 let i = interpreter.interpretations[m.pattern().as_usize()];
-                let mut token = &clause[m.range()];
-                if i.interpret_as == "ordinal" {
-                    token = token.trim_end_matches(|c: char| !c.is_ascii_digit());
-                }
-                (i.interpret_as, token)
+                (i.interpret_as, said_as(i, &clause[m.range()]))
             })
             .collect()
     }
@@ -451,13 +459,7 @@ mod tests {
                 .map(|_| PARTS[rng.usize(..PARTS.len())])
                 .collect();
             for (google, reference) in [false, true].into_iter().zip(&references) {
-                let found: Vec<(&str, &str)> = pieces(&clause, google)
-                    .into_iter()
-                    .filter_map(|p| match p {
-                        Piece::SayAs(i, text) => Some((i.interpret_as, text)),
-                        Piece::Text(_) => None,
-                    })
-                    .collect();
+                let found = marked(&clause, google);
                 assert_eq!(
                     found,
                     searched_everywhere(&clause, google, reference),
